@@ -1,0 +1,11 @@
+namespace ControlPlane.Features.Audit;
+
+public static class AuditFeature
+{
+    public static WebApplicationBuilder AddAudit(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AuditLog>();
+        return builder;
+    }
+}

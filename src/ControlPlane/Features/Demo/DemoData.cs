@@ -1,0 +1,84 @@
+using ControlPlane.Features.Keys;
+using ControlPlane.Features.People;
+using ControlPlane.Features.Teams;
+using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Features.Demo;
+
+/// <summary>
+/// The demo organisation a fresh install starts with, so every page has something in it: nested teams, a person
+/// in every role, and keys (one revoked, one expiring). Teams and keys are made through their features' services,
+/// so the demo also fills the audit chain the way real use does.
+/// </summary>
+public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, KeyService keys, TimeProvider clock)
+{
+    public const string OrganizationName = "Acme Robotics";
+    private static readonly Actor Seeder = new(null, "system:demo-data", Roles.Owner);
+
+    /// <summary>People of the demo, by e-mail: name, organisation role.</summary>
+    public static IReadOnlyList<(string Email, string Name, string Role)> People { get; } =
+    [
+        ("olivia.owner@acme.test", "Olivia Owner", Roles.Owner),
+        ("adam.admin@acme.test", "Adam Admin", Roles.Admin),
+        ("fiona.finance@acme.test", "Fiona Finance", Roles.FinanceAdmin),
+        ("leo.lead@acme.test", "Leo Lead", Roles.TeamLead),
+        ("rita.research@acme.test", "Rita Research", Roles.TeamLead),
+        ("mia.member@acme.test", "Mia Member", Roles.Member),
+        ("sam.sales@acme.test", "Sam Sales", Roles.Member),
+        ("aria.auditor@acme.test", "Aria Auditor", Roles.Auditor),
+    ];
+
+    public async Task SeedIfEmptyAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Organizations.AnyAsync(ct)) return;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var org = new Organization { Id = Guid.NewGuid(), Name = OrganizationName, CreatedAt = now };
+        db.Organizations.Add(org);
+        var users = People.ToDictionary(p => p.Email, p => new User
+        {
+            Id = Guid.NewGuid(), OrganizationId = org.Id, Email = p.Email, DisplayName = p.Name, Role = p.Role, CreatedAt = now,
+        });
+        db.Users.AddRange(users.Values);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return; // another node seeded the same empty database first (unique organisation name)
+        }
+
+        var engineering = await Team("Engineering", null);
+        var platform = await Team("Platform", engineering);
+        var search = await Team("Search", platform);
+        var mobile = await Team("Mobile", engineering);
+        var research = await Team("Research", null);
+        var sales = await Team("Sales", null);
+
+        await Member(engineering, "leo.lead@acme.test", TeamRoles.Lead);
+        await Member(platform, "leo.lead@acme.test", TeamRoles.Lead);
+        await Member(platform, "mia.member@acme.test", TeamRoles.Member);
+        await Member(search, "mia.member@acme.test", TeamRoles.Member);
+        await Member(mobile, "adam.admin@acme.test", TeamRoles.Member);
+        await Member(research, "rita.research@acme.test", TeamRoles.Lead);
+        await Member(sales, "sam.sales@acme.test", TeamRoles.Member);
+        await Member(sales, "fiona.finance@acme.test", TeamRoles.Lead);
+
+        await Key(platform, "platform-prod", null);
+        await Key(platform, "platform-ci", now.AddDays(5));
+        await Key(search, "search-indexer", null);
+        await Key(mobile, "mobile-app", now.AddDays(90));
+        await Key(research, "research-notebooks", null);
+        await Key(sales, "sales-assistant", null);
+        var retired = await Key(research, "research-old", null);
+        await keys.RevokeAsync(Seeder, retired, ct);
+
+        async Task<Guid> Team(string name, Guid? parent) => (await teams.CreateAsync(Seeder, name, parent, ct)).Value!.Id;
+        async Task Member(Guid team, string email, string role) => await teams.AddMemberAsync(Seeder, team, users[email].Id, role, ct);
+        async Task<Guid> Key(Guid team, string name, DateTime? expires) => (await keys.CreateAsync(Seeder, team, name, expires, ct)).Value!.Key.Id;
+    }
+}

@@ -1,0 +1,86 @@
+using ControlPlane.Features.Audit;
+using ControlPlane.Features.Teams;
+using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Features.Keys;
+
+/// <summary>A key as lists show it; never the hash.</summary>
+public sealed record KeyRow(Guid Id, string Name, string Prefix, Guid TeamId, string TeamPath, DateTime CreatedAt, string CreatedBy, DateTime? ExpiresAt, DateTime? RevokedAt, ApiKeyStatus Status);
+
+/// <summary>A key just made: the only moment its plaintext exists outside the caller's hands.</summary>
+public sealed record CreatedKey(ApiKey Key, string Plaintext);
+
+/// <summary>Creates, lists and revokes virtual API keys, within the teams the actor may manage.</summary>
+public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, AuditLog audit, TimeProvider clock)
+{
+    public const int MaxNameLength = 100;
+
+    public async Task<IReadOnlyList<KeyRow>> ListAsync(Actor actor, string? search = null, CancellationToken ct = default)
+    {
+        var visible = await teams.VisibleToAsync(actor, ct);
+        var paths = (await teams.ListAsync(visible, ct)).ToDictionary(n => n.Team.Id, n => n.Path);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var keys = await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        search = search?.Trim();
+        return [.. keys
+            .Where(k => paths.ContainsKey(k.TeamId))
+            .Select(k => new KeyRow(k.Id, k.Name, k.Prefix, k.TeamId, paths[k.TeamId], k.CreatedAt, k.CreatedBy, k.ExpiresAt, k.RevokedAt, k.StatusAt(now)))
+            .Where(r => string.IsNullOrEmpty(search)
+                || r.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || r.Prefix.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || r.TeamPath.Contains(search, StringComparison.OrdinalIgnoreCase))];
+    }
+
+    public async Task<Outcome<CreatedKey>> CreateAsync(Actor actor, Guid teamId, string? name, DateTime? expiresAt, CancellationToken ct = default)
+    {
+        if (!(await teams.ManagedByAsync(actor, ct)).Includes(teamId))
+            return Outcome.Fail<CreatedKey>("You can create keys only for teams you manage.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        name = string.IsNullOrWhiteSpace(name) ? $"key {now:yyyy-MM-dd HH:mm}" : name.Trim();
+        if (name.Length > MaxNameLength) return Outcome.Fail<CreatedKey>($"A key name has at most {MaxNameLength} characters.");
+        if (expiresAt is { } expiry && expiry.ToUniversalTime() <= now) return Outcome.Fail<CreatedKey>("The expiry must be in the future.");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var team = await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Id == teamId, ct);
+        if (team is null) return Outcome.Fail<CreatedKey>("That team no longer exists.");
+
+        var plaintext = KeySecret.NewPlaintext();
+        var key = new ApiKey
+        {
+            Id = Guid.NewGuid(), TeamId = teamId, Name = name, Prefix = KeySecret.PrefixOf(plaintext),
+            Hash = KeySecret.HashOf(plaintext), CreatedAt = now, CreatedBy = actor.Name,
+            ExpiresAt = expiresAt?.ToUniversalTime(),
+        };
+        db.ApiKeys.Add(key);
+        var expiryNote = key.ExpiresAt is { } e ? $", expires {e:yyyy-MM-dd HH:mm}Z" : "";
+        await audit.AppendAsync(db, actor.Name, "key.created", $"key:{key.Prefix}", $"'{name}' for {team.Name}{expiryNote}", ct);
+        await audit.SaveWithRetryAsync(db, ct);
+        return new CreatedKey(key, plaintext);
+    }
+
+    public async Task<Outcome<ApiKey>> RevokeAsync(Actor actor, Guid keyId, CancellationToken ct = default) =>
+        await RevokeWhereAsync(actor, k => k.Id == keyId, ct);
+
+    public async Task<Outcome<ApiKey>> RevokeByPrefixAsync(Actor actor, string prefix, CancellationToken ct = default) =>
+        await RevokeWhereAsync(actor, k => k.Prefix == prefix.Trim(), ct);
+
+    private async Task<Outcome<ApiKey>> RevokeWhereAsync(Actor actor, System.Linq.Expressions.Expression<Func<ApiKey, bool>> which, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(which, ct);
+        if (key is null) return Outcome.Fail<ApiKey>("No key matches.");
+        if (!(await teams.ManagedByAsync(actor, ct)).Includes(key.TeamId))
+            return Outcome.Fail<ApiKey>("You can revoke keys only of teams you manage.");
+        if (key.RevokedAt is not null) return Outcome.Fail<ApiKey>($"{key.Prefix}… was already revoked.");
+
+        key.RevokedAt = clock.GetUtcNow().UtcDateTime;
+        key.RevokedBy = actor.Name;
+        await audit.AppendAsync(db, actor.Name, "key.revoked", $"key:{key.Prefix}", $"'{key.Name}'", ct);
+        await audit.SaveWithRetryAsync(db, ct);
+        return key;
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ControlPlane.Features.People;
+
+/// <summary>A person who signs in. Their organisation-wide role is one of <see cref="Roles"/>.</summary>
+public sealed class User
+{
+    public Guid Id { get; set; }
+    public Guid OrganizationId { get; set; }
+    public required string Email { get; set; }
+    public required string DisplayName { get; set; }
+    public required string Role { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> user)
+    {
+        user.ToTable("users");
+        user.HasKey(u => u.Id);
+        user.Property(u => u.Email).HasMaxLength(320);
+        user.Property(u => u.DisplayName).HasMaxLength(200);
+        user.Property(u => u.Role).HasMaxLength(32);
+        user.HasIndex(u => u.Email).IsUnique();
+        user.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Restrict);
+    }
+}

@@ -1,0 +1,52 @@
+using ControlPlane.Features.People;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace ControlPlane.Infrastructure.Auth;
+
+public static class AuthSetup
+{
+    public const string SignInPath = "/sign-in";
+    public const string AccessDeniedPath = "/access-denied";
+
+    public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = "cp-session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.LoginPath = SignInPath;
+                cookie.AccessDeniedPath = AccessDeniedPath;
+                cookie.ReturnUrlParameter = "returnUrl";
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.SlidingExpiration = true;
+                // Machines (the gateway's clients, probes, scripts) get status codes, not a sign-in page.
+                cookie.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
+                cookie.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+            });
+        builder.Services.AddAuthorization(Policies.AddTo);
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<PeopleDirectory>();
+        return builder;
+    }
+
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/v1"))
+            ctx.Response.StatusCode = status;
+        else
+            ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    public static WebApplication MapAuthEndpoints(this WebApplication app)
+    {
+        app.MapSignOutEndpoint();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.DevSignInAvailable(app.Environment))
+            app.MapDevSignInEndpoints();
+        return app;
+    }
+}

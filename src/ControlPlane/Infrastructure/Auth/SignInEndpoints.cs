@@ -1,0 +1,42 @@
+using ControlPlane.Features.People;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ControlPlane.Infrastructure.Auth;
+
+/// <summary>Sign-out for everyone; dev sign-in (pick a demo user) only where AuthSetup maps it.</summary>
+public static class SignInEndpoints
+{
+    public const string DevSignInPath = "/dev/sign-in";
+
+    public static void MapSignOutEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPost("/sign-out", SignOut)
+            .RequireAuthorization(Policies.SignedIn).WithMetadata(new RequireAntiforgeryTokenAttribute());
+
+    public static void MapDevSignInEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapPost(DevSignInPath, DevSignIn).AllowAnonymous();
+
+    private static async Task SignOut(HttpContext http)
+    {
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        http.Response.Redirect(AuthSetup.SignInPath);
+    }
+
+    // [FromForm] makes the endpoint validate the antiforgery token that the dev sign-in page renders.
+    private static async Task<Results<RedirectHttpResult, BadRequest<string>>> DevSignIn(
+        [FromForm] Guid userId, [FromForm] string? returnUrl, HttpContext http, PeopleDirectory people)
+    {
+        var user = await people.FindAsync(userId, http.RequestAborted);
+        if (user is null)
+            return TypedResults.BadRequest("No such demo user.");
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PeopleDirectory.PrincipalFor(user, "dev"));
+        return TypedResults.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+    }
+
+    /// <summary>Only paths on this site: never an open redirect to another host.</summary>
+    internal static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+}

@@ -1,0 +1,30 @@
+using ControlPlane.Features.Audit;
+using ControlPlane.Features.Keys;
+using ControlPlane.Features.People;
+using ControlPlane.Features.Teams;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Infrastructure.Data;
+
+/// <summary>The one DbContext. Each entity's mapping lives beside the entity in its feature folder.</summary>
+public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : DbContext(options)
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<TeamMembership> TeamMemberships => Set<TeamMembership>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlPlaneDb).Assembly);
+
+        // snake_case columns, so that hand-written SQL and psql read naturally on every provider.
+        foreach (var property in modelBuilder.Model.GetEntityTypes().SelectMany(e => e.GetProperties()))
+            property.SetColumnName(SnakeCase(property.Name));
+    }
+
+    internal static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ControlPlane.Infrastructure.Data;
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>The "Database" section: which provider, and its connection string.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>For SQLite a relative Data Source is taken from the app's content root.</summary>
+    [Required]
+    public string ConnectionString { get; set; } = "Data Source=data/controlplane.db";
+
+    /// <summary>Fill an empty database with the demo organisation on first start.</summary>
+    public bool SeedDemoData { get; set; } = true;
+}

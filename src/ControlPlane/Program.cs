@@ -1,0 +1,41 @@
+using ControlPlane.Components;
+using ControlPlane.Features.Audit;
+using ControlPlane.Features.Demo;
+using ControlPlane.Features.Health;
+using ControlPlane.Features.Keys;
+using ControlPlane.Features.Teams;
+using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Cli;
+using ControlPlane.Infrastructure.Data;
+
+// Verbs (migrate, keys …) run against the same services as the app and exit; see CommandLine.Help.
+var verb = CommandLine.IsVerb(args);
+var builder = WebApplication.CreateBuilder(verb ? [] : args);
+
+builder.AddRootConfiguration();
+builder.AddData();
+builder.AddAuth();
+builder.AddAudit();
+builder.AddTeams();
+builder.AddKeys();
+builder.AddDemoData();
+builder.AddShell();
+
+var app = builder.Build();
+
+if (verb)
+    return await CommandLine.RunAsync(app.Services, args, Console.Out, Console.Error);
+
+await app.Services.PrepareDatabaseAsync();
+
+app.UseShell();
+app.MapHealthEndpoints();
+app.MapAuthEndpoints();
+app.MapShell();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Exposed for WebApplicationFactory in the tests.</summary>
+public partial class Program;
