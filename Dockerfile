@@ -1,0 +1,29 @@
+# ControlPlane container image. Build from the repository root:
+#   docker build -t controlplane .
+#   docker run -p 8080:8080 -v controlplane-data:/data controlplane
+# The default database is SQLite in the /data volume; for PostgreSQL set
+#   Database__Provider=Postgres and Database__ConnectionString="Host=...".
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props appsettings.json ./
+COPY build/ build/
+COPY wwwroot-assets/ wwwroot-assets/
+COPY src/ src/
+RUN dotnet publish src/ControlPlane/ControlPlane.csproj -c Release -o /app --no-self-contained
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# Create /data owned by the image's non-root "app" user before declaring it a volume.
+RUN mkdir /data && chown "$APP_UID" /data
+VOLUME /data
+# "Urls" as well as ASPNETCORE_URLS: appsettings.json sets Urls, which would override ASPNETCORE_URLS.
+ENV ASPNETCORE_URLS=http://+:8080 \
+    Urls=http://+:8080 \
+    Database__ConnectionString="Data Source=/data/controlplane.db"
+EXPOSE 8080
+# No HEALTHCHECK: the aspnet image has no curl or wget. Orchestrators should probe
+# GET /health (the process answers) and GET /ready (the database answers and is migrated).
+USER $APP_UID
+ENTRYPOINT ["dotnet", "ControlPlane.dll"]
