@@ -21,6 +21,12 @@ public static class SignInEndpoints
 
     private static async Task SignOut(HttpContext http)
     {
+        // The antiforgery middleware only records its verdict; endpoints that bind no form must read it.
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         http.Response.Redirect(AuthSetup.SignInPath);
     }

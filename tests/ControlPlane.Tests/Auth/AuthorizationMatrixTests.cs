@@ -1,0 +1,145 @@
+using System.Net;
+using System.Security.Claims;
+using ControlPlane.Features.Demo;
+using ControlPlane.Features.People;
+using ControlPlane.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlPlane.Tests.Auth;
+
+/// <summary>
+/// Who may reach what, written down once. A new route that is not in <see cref="Matrix"/> fails the first test,
+/// so nobody adds a page or endpoint without deciding who may use it.
+/// </summary>
+public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<SqliteApp>
+{
+    private const string Anonymous = "anonymous";
+    private static readonly string[] Everyone = [.. Roles.All];
+
+    /// <summary>Route pattern → the roles admitted, or <see cref="Anonymous"/> for everybody, signed in or not.</summary>
+    private static readonly Dictionary<string, string[]> Matrix = new()
+    {
+        ["/"] = Everyone,
+        ["/teams"] = Everyone,
+        ["/keys"] = Everyone,
+        ["/audit"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["/access-denied"] = Everyone,
+        ["/sign-out"] = Everyone,
+        ["/_blazor"] = Everyone,
+        ["/_blazor/negotiate"] = Everyone,
+        ["/_blazor/initializers"] = Everyone,
+        ["/_blazor/disconnect"] = Everyone,
+        ["/_framework/opaque-redirect"] = Everyone,
+        // Development only: MapStaticAssets' fallback for files edited after the build (absent in Production).
+        ["/{**path:file}"] = Everyone,
+        ["/sign-in"] = [Anonymous],
+        ["/dev/sign-in"] = [Anonymous],
+        ["/not-found"] = [Anonymous],
+        ["/error"] = [Anonymous],
+        ["/health"] = [Anonymous],
+        ["/ready"] = [Anonymous],
+    };
+
+    /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
+
+    private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
+
+    [Fact]
+    public async Task Every_endpoint_is_in_the_matrix_and_its_policy_admits_exactly_the_roles_listed()
+    {
+        var services = fixture.App.Services;
+        var policies = services.GetRequiredService<IAuthorizationPolicyProvider>();
+        var authorization = services.GetRequiredService<IAuthorizationService>();
+        var endpoints = services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => !IsStaticAsset(e.RoutePattern.RawText!)).ToList();
+
+        var routes = endpoints.Select(e => Normalize(e.RoutePattern.RawText!)).Distinct().Order().ToList();
+        Assert.Equal(Matrix.Keys.Order(), routes);
+
+        foreach (var endpoint in endpoints)
+        {
+            var route = Normalize(endpoint.RoutePattern.RawText!);
+            var admitted = await AdmittedAsync(endpoint, policies, authorization);
+            Assert.True(Matrix[route].SequenceEqual(admitted), $"{route} admits [{string.Join(", ", admitted)}], the matrix says [{string.Join(", ", Matrix[route])}]");
+        }
+    }
+
+    [Fact]
+    public async Task Static_assets_are_public_by_choice()
+    {
+        var endpoints = fixture.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => IsStaticAsset(e.RoutePattern.RawText!)).ToList();
+        Assert.NotEmpty(endpoints);
+        Assert.All(endpoints, e => Assert.True(e.Metadata.GetMetadata<IAllowAnonymous>() is not null, $"{e.RoutePattern.RawText} is not anonymous"));
+
+        using var client = fixture.App.CreateBrowserClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/_framework/blazor.web.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/assets/css/app.css")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Anonymous_visitors_are_sent_to_sign_in_from_every_page_that_needs_a_role()
+    {
+        using var client = fixture.App.CreateBrowserClient();
+        foreach (var route in Gettable)
+        {
+            var response = await client.GetAsync(route);
+            if (Matrix[route].Contains(Anonymous))
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {route} as anonymous answered {(int)response.StatusCode}");
+            else
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"GET {route} as anonymous answered {(int)response.StatusCode}");
+                Assert.StartsWith("/sign-in?returnUrl=", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    public static TheoryData<string> AllRoles => [.. Roles.All];
+
+    [Theory]
+    [MemberData(nameof(AllRoles))]
+    public async Task Each_role_reaches_exactly_the_pages_the_matrix_gives_it(string role)
+    {
+        using var client = fixture.App.CreateBrowserClient();
+        await client.SignInAsync(DemoPersonWith(role));
+
+        foreach (var route in Gettable)
+        {
+            var response = await client.GetAsync(route);
+            var admitted = Matrix[route].Contains(Anonymous) || Matrix[route].Contains(role);
+            if (admitted)
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {route} as {role} answered {(int)response.StatusCode}");
+            else
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"GET {route} as {role} answered {(int)response.StatusCode}");
+                Assert.StartsWith("/access-denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static async Task<string[]> AdmittedAsync(Endpoint endpoint, IAuthorizationPolicyProvider policies, IAuthorizationService authorization)
+    {
+        if (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null) return [Anonymous];
+        var policy = await AuthorizationPolicy.CombineAsync(policies, endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>(),
+            endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>()) ?? await policies.GetFallbackPolicyAsync();
+        Assert.NotNull(policy);
+
+        var admitted = new List<string>();
+        foreach (var role in Roles.All)
+        {
+            var person = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, role), new Claim(ClaimTypes.Role, role)], "test"));
+            if ((await authorization.AuthorizeAsync(person, resource: null, policy)).Succeeded) admitted.Add(role);
+        }
+        return [.. admitted];
+    }
+
+    private static bool IsStaticAsset(string pattern) =>
+        pattern.StartsWith("_content/", StringComparison.Ordinal) || pattern.StartsWith("_framework/", StringComparison.Ordinal)
+        || pattern.StartsWith("assets/", StringComparison.Ordinal);
+
+    private static string Normalize(string pattern) => "/" + pattern.Trim('/');
+}
