@@ -12,6 +12,8 @@ public sealed class Team
     public Guid? ParentTeamId { get; set; }
     public required string Name { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>Keep the prompts and completions of this team's calls this many days; null keeps none (the default).</summary>
+    public int? KeepPayloadsDays { get; set; }
 }
 
 internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>

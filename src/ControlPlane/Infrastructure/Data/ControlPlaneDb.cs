@@ -1,5 +1,8 @@
 using ControlPlane.Features.Audit;
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
+using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Teams;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +18,13 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<TeamMembership> TeamMemberships => Set<TeamMembership>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Provider> Providers => Set<Provider>();
+    public DbSet<CatalogModel> CatalogModels => Set<CatalogModel>();
+    public DbSet<ModelTarget> ModelTargets => Set<ModelTarget>();
+    public DbSet<Price> Prices => Set<Price>();
+    public DbSet<CallRecord> Calls => Set<CallRecord>();
+    public DbSet<CallPayload> CallPayloads => Set<CallPayload>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

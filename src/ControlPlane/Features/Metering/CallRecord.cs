@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ControlPlane.Features.Metering;
+
+/// <summary>
+/// One call through the gateway, as metered: who, which model was asked and which served it, what happened, what it
+/// used and cost, and how fast it was. Written in batches by the call log writer; never updated.
+/// </summary>
+public sealed class CallRecord
+{
+    public Guid Id { get; set; }
+    public DateTime At { get; set; }
+    public Guid? KeyId { get; set; }
+    public Guid? TeamId { get; set; }
+    /// <summary>The X-ControlPlane-Caller header, when the caller named itself.</summary>
+    public string? Caller { get; set; }
+    /// <summary>OpenAI's <c>user</c> field or Anthropic's metadata.user_id.</summary>
+    public string? EndUser { get; set; }
+    /// <summary>chat, messages or embeddings.</summary>
+    public required string Endpoint { get; set; }
+    public string? ModelRequested { get; set; }
+    public string? ModelServed { get; set; }
+    public Guid? ProviderId { get; set; }
+    public string? ProviderName { get; set; }
+    public string? RouteReason { get; set; }
+    public int Status { get; set; }
+    /// <summary>Null on success; otherwise a stable word such as bad_request, unknown_model, upstream_error, client_disconnected.</summary>
+    public string? ErrorClass { get; set; }
+    public int Retries { get; set; }
+    public bool Streamed { get; set; }
+    public long InputTokens { get; set; }
+    public long CachedInputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public decimal Cost { get; set; }
+    /// <summary>True when the model had no price and the admin chose to allow such calls: the cost is not known.</summary>
+    public bool Unpriced { get; set; }
+    public UsageSource UsageSource { get; set; }
+    public int? TimeToFirstTokenMs { get; set; }
+    public int LatencyMs { get; set; }
+    public double? OutputTokensPerSecond { get; set; }
+    public long RequestBytes { get; set; }
+    public long ResponseBytes { get; set; }
+}
+
+internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRecord>
+{
+    public void Configure(EntityTypeBuilder<CallRecord> call)
+    {
+        call.ToTable("calls");
+        call.HasKey(c => c.Id);
+        call.Property(c => c.Caller).HasMaxLength(200);
+        call.Property(c => c.EndUser).HasMaxLength(200);
+        call.Property(c => c.Endpoint).HasMaxLength(16);
+        call.Property(c => c.ModelRequested).HasMaxLength(200);
+        call.Property(c => c.ModelServed).HasMaxLength(200);
+        call.Property(c => c.ProviderName).HasMaxLength(100);
+        call.Property(c => c.RouteReason).HasMaxLength(300);
+        call.Property(c => c.ErrorClass).HasMaxLength(40);
+        call.Property(c => c.Cost).HasPrecision(20, 10);
+        call.Property(c => c.UsageSource).HasConversion<string>().HasMaxLength(16);
+        // No foreign keys: the call log is append-only history and must outlive the keys and teams it names.
+        call.HasIndex(c => c.At);
+        call.HasIndex(c => new { c.TeamId, c.At });
+        call.HasIndex(c => new { c.KeyId, c.At });
+    }
+}
