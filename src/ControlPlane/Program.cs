@@ -8,6 +8,7 @@ using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Live;
 
 // Verbs (migrate, keys …) run against the same services as the app and exit; see CommandLine.Help.
 var verb = CommandLine.IsVerb(args);
@@ -15,6 +16,8 @@ var builder = WebApplication.CreateBuilder(verb ? [] : args);
 
 builder.AddRootConfiguration();
 builder.AddData();
+builder.AddKeyRing();
+builder.AddEventBus();
 builder.AddAuth();
 builder.AddAudit();
 builder.AddTeams();

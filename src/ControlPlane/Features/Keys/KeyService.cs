@@ -3,6 +3,7 @@ using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Keys;
@@ -14,7 +15,7 @@ public sealed record KeyRow(Guid Id, string Name, string Prefix, Guid TeamId, st
 public sealed record CreatedKey(ApiKey Key, string Plaintext);
 
 /// <summary>Creates, lists and revokes virtual API keys, within the teams the actor may manage.</summary>
-public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, AuditLog audit, TimeProvider clock)
+public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, AuditLog audit, TimeProvider clock, KeyRing ring, EventBus events)
 {
     public const int MaxNameLength = 100;
 
@@ -59,6 +60,7 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
         var expiryNote = key.ExpiresAt is { } e ? $", expires {e:yyyy-MM-dd HH:mm}Z" : "";
         await audit.AppendAsync(db, actor.Name, "key.created", $"key:{key.Prefix}", $"'{name}' for {team.Name}{expiryNote}", ct);
         await audit.SaveWithRetryAsync(db, ct);
+        await KeysChangedAsync(ct);
         return new CreatedKey(key, plaintext);
     }
 
@@ -81,6 +83,14 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
         key.RevokedBy = actor.Name;
         await audit.AppendAsync(db, actor.Name, "key.revoked", $"key:{key.Prefix}", $"'{key.Name}'", ct);
         await audit.SaveWithRetryAsync(db, ct);
+        await KeysChangedAsync(ct);
         return key;
+    }
+
+    /// <summary>This node's gateway sees the change before the caller hears back; other nodes within seconds.</summary>
+    private async Task KeysChangedAsync(CancellationToken ct)
+    {
+        await ring.ReloadAsync(ct);
+        events.Publish(new KeysChanged());
     }
 }

@@ -5,6 +5,8 @@ public static class KeysFeature
     public static WebApplicationBuilder AddKeys(this WebApplicationBuilder builder)
     {
         builder.Services.AddScoped<KeyService>();
+        builder.Services.AddSingleton<KeyRing>();
+        builder.Services.AddHostedService<KeyRingRefresher>();
         return builder;
     }
 }

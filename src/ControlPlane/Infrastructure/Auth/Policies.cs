@@ -16,6 +16,11 @@ public static class Policies
     public const string KeysManage = nameof(KeysManage);
     public const string AuditView = nameof(AuditView);
 
+    /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
+    public const string GatewayCaller = nameof(GatewayCaller);
+    public const string GatewayKeyScheme = "GatewayKey";
+    public const string GatewayKeyClaim = "cp:key";
+
     /// <summary>Which roles each policy admits.</summary>
     public static IReadOnlyDictionary<string, string[]> Grants { get; } = new Dictionary<string, string[]>
     {
@@ -31,6 +36,7 @@ public static class Policies
     {
         foreach (var (policy, roles) in Grants)
             options.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        options.AddPolicy(GatewayCaller, p => p.AddAuthenticationSchemes(GatewayKeyScheme).RequireAuthenticatedUser().RequireClaim(GatewayKeyClaim));
         options.FallbackPolicy = options.GetPolicy(SignedIn);
     }
 }

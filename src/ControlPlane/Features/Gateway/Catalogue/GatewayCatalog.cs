@@ -1,0 +1,57 @@
+using ControlPlane.Features.Gateway.Providers;
+using ControlPlane.Features.Metering;
+using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Features.Gateway.Catalogue;
+
+/// <summary>A provider as the relay needs it: where, how, and its decrypted secret (only ever in memory).</summary>
+public sealed record ProviderEndpoint(
+    Guid Id, string Name, string Kind, Uri BaseUrl, string? ApiVersion, string? ApiKey,
+    TimeSpan ConnectTimeout, TimeSpan FirstByteTimeout, TimeSpan IdleTimeout, TimeSpan TotalTimeout, int MaxRetries)
+{
+    /// <summary>Changes when anything that shapes the provider's HTTP client changes.</summary>
+    public string ClientShape => $"{BaseUrl}|{ConnectTimeout}";
+
+    public override string ToString() => $"{Name} ({Kind})"; // never the key
+}
+
+/// <summary>One way to serve an alias: a provider and its model name there.</summary>
+public sealed record RouteTarget(ProviderEndpoint Provider, string UpstreamModel);
+
+/// <summary>An alias callers may ask for, and its targets in failover order (enabled providers only).</summary>
+public sealed record CatalogEntry(string Alias, string Kind, int ContextWindow, bool SupportsTools, bool SupportsVision, IReadOnlyList<RouteTarget> Targets);
+
+/// <summary>
+/// The gateway's read-only view of providers, models and prices, swapped whole on reload so that a request sees
+/// one consistent version without locks.
+/// </summary>
+public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, ProviderSecrets secrets)
+{
+    private volatile Snapshot _current = new(new Dictionary<string, CatalogEntry>(StringComparer.Ordinal), PriceBook.Empty);
+
+    public sealed record Snapshot(IReadOnlyDictionary<string, CatalogEntry> Models, PriceBook Prices);
+
+    public Snapshot Current => _current;
+
+    public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var providers = (await db.Providers.AsNoTracking().Where(p => p.Enabled).ToListAsync(ct))
+            .ToDictionary(p => p.Id, ToEndpoint);
+        var models = await db.CatalogModels.AsNoTracking().Where(m => m.Enabled).ToListAsync(ct);
+        var targets = (await db.ModelTargets.AsNoTracking().ToListAsync(ct)).ToLookup(t => t.ModelId);
+        var prices = await db.Prices.AsNoTracking().ToListAsync(ct);
+
+        var entries = models.ToDictionary(m => m.Alias, m => new CatalogEntry(
+            m.Alias, m.Kind, m.ContextWindow, m.SupportsTools, m.SupportsVision,
+            [.. targets[m.Id].OrderBy(t => t.Priority).Where(t => providers.ContainsKey(t.ProviderId))
+                .Select(t => new RouteTarget(providers[t.ProviderId], t.UpstreamModel))]), StringComparer.Ordinal);
+        _current = new Snapshot(entries, new PriceBook(prices));
+    }
+
+    private ProviderEndpoint ToEndpoint(Provider p) => new(
+        p.Id, p.Name, p.Kind, new Uri(p.BaseUrl.TrimEnd('/') + "/"), p.ApiVersion, secrets.Unprotect(p.EncryptedApiKey),
+        TimeSpan.FromSeconds(p.ConnectTimeoutSeconds), TimeSpan.FromSeconds(p.FirstByteTimeoutSeconds),
+        TimeSpan.FromSeconds(p.IdleTimeoutSeconds), TimeSpan.FromSeconds(p.TotalTimeoutSeconds), p.MaxRetries);
+}

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ControlPlane.Features.Gateway;
+
+public enum UnpricedModelPolicy
+{
+    /// <summary>Refuse calls to a model with no price (the default): nothing is ever costed at $0.</summary>
+    Refuse,
+    /// <summary>Allow them, and flag every such call as unpriced in the call log.</summary>
+    AllowAndFlag,
+}
+
+/// <summary>The "Gateway" section.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Largest request body accepted; larger ones get 413.</summary>
+    [Range(1024, 512 * 1024 * 1024)]
+    public long MaxRequestBytes { get; set; } = 8 * 1024 * 1024;
+
+    public UnpricedModelPolicy UnpricedModels { get; set; } = UnpricedModelPolicy.Refuse;
+
+    /// <summary>Output tokens assumed for the worst-case hold when a caller sets no max_tokens.</summary>
+    [Range(1, 1_000_000)]
+    public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>Capacity of the queue between the gateway and the call-log writer; when full, calls wait.</summary>
+    [Range(16, 1_000_000)]
+    public int CallLogCapacity { get; set; } = 20_000;
+
+    /// <summary>Providers defined in configuration, by name. They are synced into the catalogue at start.</summary>
+    public Dictionary<string, ConfiguredProvider> Providers { get; set; } = [];
+}
+
+/// <summary>A provider in configuration, with the aliases it serves and, optionally, their prices.</summary>
+public sealed class ConfiguredProvider
+{
+    [Required] public string Kind { get; set; } = "openai";
+    [Required] public string BaseUrl { get; set; } = "";
+    public string? ApiKey { get; set; }
+    public string? ApiVersion { get; set; }
+    public int MaxRetries { get; set; } = 2;
+    /// <summary>Alias → the provider's model name (Azure: deployment).</summary>
+    public Dictionary<string, string> Models { get; set; } = [];
+    /// <summary>Upstream model → USD per million tokens, in force from the first start that sees them.</summary>
+    public Dictionary<string, ConfiguredPrice> Prices { get; set; } = [];
+}
+
+public sealed class ConfiguredPrice
+{
+    public decimal Input { get; set; }
+    public decimal CachedInput { get; set; }
+    public decimal Output { get; set; }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Runtime.CompilerServices;
+using ControlPlane.Features.Gateway.Catalogue;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace ControlPlane.Features.Gateway.Relay;
+
+/// <summary>How sending to one target ended, before any byte went to the client.</summary>
+public readonly record struct SendOutcome(HttpResponseMessage? Response, SendFailure Failure, int Retries, string? Detail)
+{
+    public bool Succeeded => Response is { IsSuccessStatusCode: true };
+}
+
+public enum SendFailure { None, Refused, Unreachable, TimedOut, CircuitOpen }
+
+/// <summary>
+/// One pooled HttpClient and one resilience pipeline per provider: retries with exponential backoff and jitter on
+/// 429, 5xx and connection errors (honouring Retry-After), a first-byte timeout per attempt, and a circuit breaker
+/// that skips a failing provider for a while. Everything here happens before the first byte reaches the client,
+/// which is what makes retrying safe.
+/// </summary>
+public sealed class ProviderClients : IDisposable
+{
+    /// <summary>A Retry-After longer than this is not waited for: the call fails over or answers 429 at once.</summary>
+    private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(20);
+    private static readonly ResiliencePropertyKey<StrongBox<int>> RetriesKey = new("controlplane.retries");
+
+    private readonly ConcurrentDictionary<Guid, Client> _clients = new();
+    private readonly TimeProvider _clock;
+
+    public ProviderClients(TimeProvider clock) => _clock = clock;
+
+    private sealed record Client(string Shape, HttpClient Http, ResiliencePipeline<HttpResponseMessage> Pipeline);
+
+    /// <summary>The plain client of a provider, for calls that need no retries (test connection, list models).</summary>
+    public HttpClient HttpFor(ProviderEndpoint provider) => ClientFor(provider).Http;
+
+    public async Task<SendOutcome> SendAsync(ProviderEndpoint provider, Func<HttpRequestMessage> request, CancellationToken ct)
+    {
+        var client = ClientFor(provider);
+        var retries = new StrongBox<int>();
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(RetriesKey, retries);
+        try
+        {
+            var response = await client.Pipeline.ExecuteAsync(
+                static async (ctx, state) => await state.Http.SendAsync(state.request(), HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken),
+                context, (client.Http, request));
+            return new SendOutcome(response, response.IsSuccessStatusCode ? SendFailure.None : SendFailure.Refused, retries.Value, null);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            return new SendOutcome(null, SendFailure.CircuitOpen, retries.Value, ex.Message);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new SendOutcome(null, SendFailure.TimedOut, retries.Value, $"no answer within {provider.FirstByteTimeout.TotalSeconds:0.#} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return new SendOutcome(null, SendFailure.Unreachable, retries.Value, ex.Message);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private Client ClientFor(ProviderEndpoint provider)
+    {
+        var shape = $"{provider.ClientShape}|{provider.MaxRetries}|{provider.FirstByteTimeout}";
+        if (_clients.TryGetValue(provider.Id, out var existing) && existing.Shape == shape) return existing;
+        var created = new Client(shape, CreateHttp(provider), CreatePipeline(provider));
+        _clients[provider.Id] = created;
+        // The replaced client may still serve calls in flight; its connections close with the pool's lifetime.
+        return created;
+    }
+
+    private static HttpClient CreateHttp(ProviderEndpoint provider) => new(new SocketsHttpHandler
+    {
+        ConnectTimeout = provider.ConnectTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        AutomaticDecompression = DecompressionMethods.All,
+        EnableMultipleHttp2Connections = true,
+        UseCookies = false,
+    })
+    {
+        // Timeouts are ours (first byte, idle, total), not HttpClient's single one.
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    private ResiliencePipeline<HttpResponseMessage> CreatePipeline(ProviderEndpoint provider)
+    {
+        var transient = new PredicateBuilder<HttpResponseMessage>()
+            .Handle<HttpRequestException>()
+            .Handle<TimeoutRejectedException>()
+            .HandleResult(r => IsTransient(r.StatusCode) && (RetryAfterOf(r) ?? TimeSpan.Zero) <= LongestRetryAfter);
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _clock };
+        if (provider.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = transient,
+                MaxRetryAttempts = provider.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(250),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? RetryAfterOf(r) : null),
+                OnRetry = args =>
+                {
+                    if (args.Context.Properties.TryGetValue(RetriesKey, out var retries)) retries.Value++;
+                    args.Outcome.Result?.Dispose();
+                    return default;
+                },
+            });
+        }
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        {
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>().Handle<TimeoutRejectedException>()
+                .HandleResult(r => (int)r.StatusCode >= 500),
+            FailureRatio = 0.5,
+            MinimumThroughput = 10,
+            SamplingDuration = TimeSpan.FromSeconds(30),
+            BreakDuration = TimeSpan.FromSeconds(15),
+        });
+        builder.AddTimeout(provider.FirstByteTimeout);
+        return builder.Build();
+    }
+
+    public static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout || (int)status == 529; // Anthropic: overloaded
+
+    public static TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+            _ => null,
+        };
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values) client.Http.Dispose();
+        _clients.Clear();
+    }
+}

@@ -1,0 +1,56 @@
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway.Wire;
+using ControlPlane.Features.Metering;
+
+namespace ControlPlane.Features.Gateway;
+
+/// <summary>The targets a call will try, in order, each with the price in force now (null: unpriced, allowed by policy).</summary>
+public sealed record RoutePlan(string Alias, IReadOnlyList<(RouteTarget Target, PriceRate? Rate)> Targets, decimal WorstCaseCost, long MaxOutputTokens)
+{
+    public string Reason => $"alias '{Alias}' → {Describe(0)}" + (Targets.Count > 1 ? $" ({Targets.Count - 1} fallback{(Targets.Count > 2 ? "s" : "")})" : "");
+
+    public string ReasonFor(int index, IReadOnlyList<string> failedOver) =>
+        index == 0 ? Reason : $"alias '{Alias}' → {Describe(index)} after failover ({string.Join("; ", failedOver)})";
+
+    private string Describe(int i) => $"{Targets[i].Target.Provider.Name}/{Targets[i].Target.UpstreamModel}";
+}
+
+public sealed record RouteRefusal(WireError Error, string ErrorClass);
+
+/// <summary>
+/// Picks the targets for a call from the catalogue: the alias's targets in priority order, without unpriced ones
+/// unless the admin allowed those. Routing rules and experiments will sit in front of this.
+/// </summary>
+public static class Router
+{
+    public static (RoutePlan? Plan, RouteRefusal? Refusal) Plan(GatewayCatalog.Snapshot catalog, RequestInfo info, string kind, GatewayOptions options, DateTime? at = null)
+    {
+        var now = at ?? DateTime.UtcNow;
+        if (!catalog.Models.TryGetValue(info.Model, out var entry))
+            return Refuse(404, "not_found_error", $"The model '{info.Model}' does not exist or this key may not use it. GET /v1/models lists the models you can use.", "unknown_model", "model_not_found");
+        if (entry.Kind != kind)
+            return Refuse(400, "invalid_request_error", kind == ModelKinds.Chat
+                ? $"'{info.Model}' is an embedding model; send it to /v1/embeddings."
+                : $"'{info.Model}' is a chat model; send it to /v1/chat/completions.", "wrong_model_kind", "model_not_supported");
+        if (entry.Targets.Count == 0)
+            return Refuse(503, "overloaded_error", $"No enabled provider serves '{info.Model}' right now; an admin can enable one on the Providers page.", "no_provider", "no_provider");
+
+        var targets = new List<(RouteTarget, PriceRate?)>(entry.Targets.Count);
+        foreach (var target in entry.Targets)
+        {
+            if (catalog.Prices.TryGetRate(target.Provider.Id, target.UpstreamModel, now, out var rate)) targets.Add((target, rate));
+            else if (options.UnpricedModels == UnpricedModelPolicy.AllowAndFlag) targets.Add((target, null));
+        }
+        if (targets.Count == 0)
+            return Refuse(403, "permission_error", $"The model '{info.Model}' has no price in the price book, so ControlPlane refuses it rather than cost it at $0. An admin can add its price.", "unpriced_model", "model_not_priced");
+
+        var maxOutput = (long)(info.MaxOutputTokens ?? options.DefaultMaxOutputTokens);
+        var worstCase = 0m;
+        foreach (var (_, rate) in targets)
+            if (rate is not null) worstCase = Math.Max(worstCase, rate.WorstCaseOf(info.EstimatedInputTokens, maxOutput));
+        return (new RoutePlan(entry.Alias, targets, worstCase, maxOutput), null);
+    }
+
+    private static (RoutePlan?, RouteRefusal?) Refuse(int status, string type, string message, string errorClass, string code) =>
+        (null, new RouteRefusal(new WireError(status, type, message, Param: "model", Code: code), errorClass));
+}

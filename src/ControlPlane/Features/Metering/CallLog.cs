@@ -1,0 +1,48 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using ControlPlane.Features.Gateway;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Features.Metering;
+
+/// <summary>A call to record, with its prompt and completion when the team keeps them.</summary>
+public sealed record MeteredCall(CallRecord Record, CallPayload? Payload = null);
+
+/// <summary>
+/// The bounded queue between the gateway and <see cref="CallLogWriter"/>. When it is full, writers wait: the
+/// gateway slows down rather than losing a row.
+/// </summary>
+public sealed class CallLog
+{
+    private readonly Channel<MeteredCall> _channel;
+    private readonly Counter<long> _recorded;
+    private readonly Counter<long> _estimated;
+    private readonly Counter<long> _unpriced;
+
+    public CallLog(IOptions<GatewayOptions> options, IMeterFactory meters)
+    {
+        _channel = Channel.CreateBounded<MeteredCall>(new BoundedChannelOptions(options.Value.CallLogCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        var meter = meters.Create("ControlPlane.Gateway");
+        _recorded = meter.CreateCounter<long>("controlplane.calls", description: "Calls metered");
+        _estimated = meter.CreateCounter<long>("controlplane.calls.usage_estimated", description: "Calls whose usage the provider did not report");
+        _unpriced = meter.CreateCounter<long>("controlplane.calls.unpriced", description: "Calls allowed to a model with no price");
+    }
+
+    internal ChannelReader<MeteredCall> Reader => _channel.Reader;
+
+    /// <summary>Queues the call; completes at once unless the writer is behind by a full queue.</summary>
+    public ValueTask RecordAsync(MeteredCall call)
+    {
+        _recorded.Add(1);
+        if (call.Record.UsageSource == UsageSource.Estimated) _estimated.Add(1);
+        if (call.Record.Unpriced) _unpriced.Add(1);
+        // No cancellation: a call that happened is recorded even if its client is gone.
+        return _channel.Writer.TryWrite(call) ? ValueTask.CompletedTask : _channel.Writer.WriteAsync(call, CancellationToken.None);
+    }
+
+    internal void Complete() => _channel.Writer.TryComplete();
+}
