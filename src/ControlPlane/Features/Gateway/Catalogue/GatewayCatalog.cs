@@ -50,7 +50,9 @@ public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, 
         _current = new Snapshot(entries, new PriceBook(prices));
     }
 
-    private ProviderEndpoint ToEndpoint(Provider p) => new(
+    private ProviderEndpoint ToEndpoint(Provider p) => ToEndpoint(p, secrets);
+
+    public static ProviderEndpoint ToEndpoint(Provider p, ProviderSecrets secrets) => new(
         p.Id, p.Name, p.Kind, new Uri(p.BaseUrl.TrimEnd('/') + "/"), p.ApiVersion, secrets.Unprotect(p.EncryptedApiKey),
         TimeSpan.FromSeconds(p.ConnectTimeoutSeconds), TimeSpan.FromSeconds(p.FirstByteTimeoutSeconds),
         TimeSpan.FromSeconds(p.IdleTimeoutSeconds), TimeSpan.FromSeconds(p.TotalTimeoutSeconds), p.MaxRetries);

@@ -1,0 +1,75 @@
+using ControlPlane.Features.Audit;
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Features.Metering;
+
+public sealed class PriceForm
+{
+    public Guid? ProviderId { get; set; }
+    public string UpstreamModel { get; set; } = "";
+    public DateTime? EffectiveFrom { get; set; }
+    public decimal InputPerMillion { get; set; }
+    public decimal CachedInputPerMillion { get; set; }
+    public decimal OutputPerMillion { get; set; }
+}
+
+public sealed record PriceRow(Guid Id, Guid ProviderId, string ProviderName, string UpstreamModel, DateTime EffectiveFrom,
+    decimal InputPerMillion, decimal CachedInputPerMillion, decimal OutputPerMillion, string CreatedBy, bool InForce);
+
+/// <summary>
+/// The price book: dated prices that are added, never edited, so every past call keeps the price it was made at.
+/// Owner, Admin and FinanceAdmin may add prices; every addition is audited.
+/// </summary>
+public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory, GatewayCatalog catalog, AuditLog audit, TimeProvider clock)
+{
+    public static bool MayEdit(Actor actor) => actor.CanManageAllTeams || actor.Role == People.Roles.FinanceAdmin;
+
+    public async Task<IReadOnlyList<PriceRow>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var providers = await db.Providers.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, ct);
+        var prices = await db.Prices.AsNoTracking().ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var inForce = prices.Where(p => p.EffectiveFrom <= now).GroupBy(p => (p.ProviderId, p.UpstreamModel))
+            .Select(g => g.MaxBy(p => p.EffectiveFrom)!.Id).ToHashSet();
+        return [.. prices.OrderBy(p => providers.GetValueOrDefault(p.ProviderId)).ThenBy(p => p.UpstreamModel).ThenByDescending(p => p.EffectiveFrom)
+            .Select(p => new PriceRow(p.Id, p.ProviderId, providers.GetValueOrDefault(p.ProviderId, "?"), p.UpstreamModel, p.EffectiveFrom,
+                p.InputPerMillion, p.CachedInputPerMillion, p.OutputPerMillion, p.CreatedBy, inForce.Contains(p.Id)))];
+    }
+
+    public async Task<Outcome<Price>> AddAsync(Actor actor, PriceForm form, CancellationToken ct = default)
+    {
+        if (!MayEdit(actor)) return Outcome.Fail<Price>("Only an Owner, Admin or FinanceAdmin can change prices.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var from = form.EffectiveFrom?.ToUniversalTime() ?? now;
+        if (form.ProviderId is null || string.IsNullOrWhiteSpace(form.UpstreamModel)) return Outcome.Fail<Price>("Choose the provider and name its model.");
+        if (from < now.AddMinutes(-1)) return Outcome.Fail<Price>("A new price takes effect now or later; past calls keep the price they were made at.");
+        if (form.InputPerMillion < 0 || form.CachedInputPerMillion < 0 || form.OutputPerMillion < 0 || form.InputPerMillion > 100_000 || form.OutputPerMillion > 100_000 || form.CachedInputPerMillion > 100_000)
+            return Outcome.Fail<Price>("Prices are between 0 and 100,000 USD per million tokens.");
+        if (form.InputPerMillion == 0 && form.OutputPerMillion == 0)
+            return Outcome.Fail<Price>("A price of zero for input and output would make calls free; enter the provider's real price.");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var provider = await db.Providers.AsNoTracking().FirstOrDefaultAsync(p => p.Id == form.ProviderId, ct);
+        if (provider is null) return Outcome.Fail<Price>("That provider no longer exists.");
+        var model = form.UpstreamModel.Trim();
+        if (await db.Prices.AnyAsync(p => p.ProviderId == provider.Id && p.UpstreamModel == model && p.EffectiveFrom == from, ct))
+            return Outcome.Fail<Price>("A price for this model already starts at that moment.");
+        var price = new Price
+        {
+            Id = Guid.NewGuid(), ProviderId = provider.Id, UpstreamModel = model, EffectiveFrom = from,
+            InputPerMillion = form.InputPerMillion, CachedInputPerMillion = form.CachedInputPerMillion, OutputPerMillion = form.OutputPerMillion,
+            CreatedAt = now, CreatedBy = actor.Name,
+        };
+        db.Prices.Add(price);
+        await audit.AppendAsync(db, actor.Name, "price.added", $"price:{provider.Name}/{model}",
+            $"from {from:yyyy-MM-dd HH:mm}Z: in {price.InputPerMillion}, cached {price.CachedInputPerMillion}, out {price.OutputPerMillion} USD/M", ct);
+        await audit.SaveWithRetryAsync(db, ct);
+        await catalog.ReloadAsync(ct);
+        return price;
+    }
+}
