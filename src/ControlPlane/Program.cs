@@ -1,6 +1,7 @@
 using ControlPlane.Components;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
+using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Teams;
@@ -22,6 +23,7 @@ builder.AddAuth();
 builder.AddAudit();
 builder.AddTeams();
 builder.AddKeys();
+builder.AddGatewayCatalogue();
 builder.AddDemoData();
 builder.AddShell();
 

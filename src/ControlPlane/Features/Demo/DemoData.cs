@@ -68,14 +68,20 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
         await Member(sales, "sam.sales@acme.test", TeamRoles.Member);
         await Member(sales, "fiona.finance@acme.test", TeamRoles.Lead);
 
-        await Key(platform, "platform-prod", null);
-        await Key(platform, "platform-ci", now.AddDays(5));
-        await Key(search, "search-indexer", null);
-        await Key(mobile, "mobile-app", now.AddDays(90));
-        await Key(research, "research-notebooks", null);
-        await Key(sales, "sales-assistant", null);
+        var calling = new List<(Guid KeyId, Guid TeamId)>
+        {
+            (await Key(platform, "platform-prod", null), platform),
+            (await Key(platform, "platform-ci", now.AddDays(5)), platform),
+            (await Key(search, "search-indexer", null), search),
+            (await Key(mobile, "mobile-app", now.AddDays(90)), mobile),
+            (await Key(research, "research-notebooks", null), research),
+            (await Key(sales, "sales-assistant", null), sales),
+        };
         var retired = await Key(research, "research-old", null);
         await keys.RevokeAsync(Seeder, retired, ct);
+
+        DemoGateway.Seed(db, calling, now);
+        await db.SaveChangesAsync(ct);
 
         async Task<Guid> Team(string name, Guid? parent) => (await teams.CreateAsync(Seeder, name, parent, ct)).Value!.Id;
         async Task Member(Guid team, string email, string role) => await teams.AddMemberAsync(Seeder, team, users[email].Id, role, ct);

@@ -1,0 +1,154 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace ControlPlane.E2E;
+
+/// <summary>What an Admin does in Chromium against the real app: teams, keys, members, and that the server keeps it.</summary>
+[Collection(E2EFixtures.Name)]
+public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Admin_creates_a_nested_team_and_a_key_sees_it_once_and_revokes_it()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        var page = s.Page;
+        var team = $"QA-{Guid.NewGuid():N}"[..11];
+        var keyName = $"e2e-{Guid.NewGuid():N}"[..16];
+
+        // Overview, reached through the sign-in redirect.
+        await s.SignInAsAsync("Adam Admin", screenshot: "sign-in");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
+        await Expect(page.GetByText("Teams you can see")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("overview");
+
+        // Teams: a new team under Engineering.
+        await BrowserSession.ClickAsync(Nav(page, "Teams"));
+        await Expect(page).ToHaveURLAsync(new Regex("/teams$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Teams", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("team-row").First).ToBeVisibleAsync();
+        await BrowserSession.ClickAsync(page.GetByTestId("new-team"));
+        await page.GetByTestId("team-name").FillAsync(team);
+        await s.ChooseAsync(page.GetByTestId("team-parent"), "Engineering");
+        await BrowserSession.ClickAsync(page.GetByRole(AriaRole.Button, new() { Name = "Create team" }));
+
+        // The new team is selected: its members panel names the full path.
+        await Expect(page.GetByTestId("team-title")).ToHaveTextAsync($"Engineering / {team}");
+        var row = page.GetByTestId("teams-grid").GetByTestId("team-row").Filter(new() { HasText = team });
+        await Expect(row).ToHaveTextAsync($"└ {team}");
+        await Expect(row).ToHaveClassAsync(new Regex(@"\bcp-indent-1\b"));
+        // In the tree it sits inside Engineering's subtree: after Engineering, before the next top-level team.
+        var rows = (await page.GetByTestId("teams-grid").GetByTestId("team-row").AllInnerTextsAsync()).Select(t => t.Trim()).ToList();
+        var engineering = rows.IndexOf("Engineering");
+        var mine = rows.IndexOf($"└ {team}");
+        var nextTopLevel = rows.FindIndex(engineering + 1, t => !t.StartsWith('└'));
+        Assert.True(engineering >= 0 && mine > engineering && (nextTopLevel < 0 || mine < nextTopLevel),
+            $"'{team}' is not inside Engineering's subtree: {string.Join(" | ", rows)}");
+        await s.ScreenshotAsync("teams");
+
+        // Keys: a key for the new team.
+        await BrowserSession.ClickAsync(Nav(page, "Keys"));
+        await Expect(page).ToHaveURLAsync(new Regex("/keys$"));
+        await Expect(page.GetByTestId("key-status").First).ToBeVisibleAsync();
+        await BrowserSession.ClickAsync(page.GetByTestId("new-key-button"));
+        await s.ChooseAsync(page.GetByTestId("key-team"), $"Engineering / {team}");
+        await page.GetByTestId("key-name").FillAsync(keyName);
+        await BrowserSession.ClickAsync(page.GetByTestId("create-key"));
+
+        // Shown once: the whole plaintext, cp-live- and 40 more characters.
+        var secretBox = page.GetByTestId("new-key-secret");
+        await Expect(secretBox).ToHaveTextAsync(new Regex("^cp-live-[A-Za-z0-9]{40}$"));
+        var secret = (await secretBox.InnerTextAsync()).Trim();
+        Assert.Equal(48, secret.Length);
+        var keyRow = KeyRow(page, keyName);
+        await Expect(keyRow).ToBeVisibleAsync();
+        await Expect(keyRow.GetByTestId("key-prefix")).ToHaveTextAsync($"{secret[..16]}…");
+        await Expect(keyRow).ToContainTextAsync($"Engineering / {team}");
+        await s.ScreenshotAsync("keys-created");
+
+        await BrowserSession.ClickAsync(page.GetByTestId("key-done"));
+        await Expect(secretBox).ToHaveCountAsync(0);
+        await Expect(page.Locator("body")).Not.ToContainTextAsync(secret);
+        Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
+
+        // Never again, not even after a reload.
+        await s.ReloadAsync();
+        await Expect(keyRow).ToBeVisibleAsync();
+        await Expect(secretBox).ToHaveCountAsync(0);
+        Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
+        await s.ScreenshotAsync("keys");
+
+        // Revoke, confirmed in the dialog.
+        await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Active");
+        await BrowserSession.ClickAsync(keyRow.GetByTestId("revoke"));
+        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        await Expect(dialog).ToContainTextAsync(keyName);
+        await BrowserSession.ClickAsync(dialog.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }));
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Revoked");
+        await Expect(keyRow.GetByTestId("revoke")).ToHaveCountAsync(0);
+
+        // The server changed: a fresh page load says the same.
+        await s.ReloadAsync();
+        await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Revoked");
+        await Expect(keyRow.GetByTestId("revoke")).ToHaveCountAsync(0);
+
+        // The audit page opens for an Admin (what it lists is checked in AuditTests).
+        await BrowserSession.ClickAsync(Nav(page, "Audit"));
+        await Expect(page).ToHaveURLAsync(new Regex("/audit$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Audit", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("chain-status")).ToContainTextAsync("The chain is intact");
+        await Expect(page.GetByTestId("audit-grid")).ToBeVisibleAsync();
+        await s.ScreenshotAsync("audit");
+
+        s.AssertNoBrowserErrors();
+    }
+
+    [Fact]
+    public async Task Clicking_in_Chromium_changes_server_state()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        var page = s.Page;
+        await s.SignInAsAsync("Adam Admin", "/teams");
+
+        // Research starts with its lead only; Sam Sales joins it.
+        await SelectTeamAsync(page, "Research");
+        var members = page.GetByTestId("members-grid");
+        await Expect(members).ToContainTextAsync("Rita Research");
+        await Expect(members).Not.ToContainTextAsync("Sam Sales");
+        await s.ChooseAsync(page.GetByTestId("member-person"), "Sam Sales (sam.sales@acme.test)");
+        await BrowserSession.ClickAsync(page.GetByTestId("add-member"));
+        await Expect(members.Locator("tbody tr").Filter(new() { HasText = "Sam Sales" })).ToHaveCountAsync(1);
+        await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("2");
+
+        // A new page load reads the database again.
+        await s.ReloadAsync();
+        await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("2");
+        await SelectTeamAsync(page, "Research");
+        await Expect(members.Locator("tbody tr").Filter(new() { HasText = "Sam Sales" })).ToContainTextAsync("Member");
+
+        s.AssertNoBrowserErrors();
+    }
+
+    /// <summary>A link of the sidebar menu (the overview's cards link to the same pages).</summary>
+    internal static ILocator Nav(IPage page, string text) =>
+        page.Locator(".rz-sidebar").GetByRole(AriaRole.Link, new() { Name = text });
+
+    private static ILocator KeyRow(IPage page, string keyName) =>
+        page.GetByTestId("keys-grid").Locator("tbody tr").Filter(new() { HasText = keyName });
+
+    private static ILocator TeamRow(IPage page, string name) =>
+        page.GetByTestId("teams-grid").GetByTestId("team-row").Filter(new() { HasTextRegex = new Regex($"^\\s*(└ )?{Regex.Escape(name)}\\s*$") });
+
+    /// <summary>The "People" cell of a team's row.</summary>
+    private static ILocator PeopleCount(IPage page, string name) =>
+        TeamRow(page, name).Locator("xpath=ancestor::tr").Locator("td").Nth(1);
+
+    private static async Task SelectTeamAsync(IPage page, string name)
+    {
+        await BrowserSession.ClickAsync(TeamRow(page, name));
+        await Expect(page.GetByTestId("team-title")).ToHaveTextAsync(name);
+    }
+}

@@ -1,0 +1,25 @@
+using ControlPlane.Features.Gateway.Providers;
+using ControlPlane.Features.Gateway.Relay;
+using ControlPlane.Features.Metering;
+
+namespace ControlPlane.Features.Gateway.Catalogue;
+
+/// <summary>Providers, models, prices and the call log: what the gateway reads and the admin pages edit.</summary>
+public static class CatalogueFeature
+{
+    public static WebApplicationBuilder AddGatewayCatalogue(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ProviderSecrets>();
+        builder.Services.AddSingleton<GatewayCatalog>();
+        builder.Services.AddScoped<ConfiguredProviders>();
+        builder.Services.AddHostedService<CatalogueLoader>();
+        builder.Services.AddSingleton<ProviderClients>();
+        builder.Services.AddScoped<ProviderService>();
+        builder.Services.AddScoped<CatalogueService>();
+        builder.Services.AddScoped<PriceBookService>();
+        builder.Services.AddSingleton<CallLog>();
+        builder.Services.AddHostedService<CallLogWriter>();
+        return builder;
+    }
+}
