@@ -34,7 +34,7 @@ public sealed class BrowserSession : IAsyncDisposable
         page.Console += (_, message) =>
         {
             lock (console) console.Add($"[{message.Type}] {message.Text} ({message.Location})");
-            if (message.Type == "error" && !IsMissingFavicon(message))
+            if (message.Type == "error")
                 lock (errors) errors.Add($"console error: {message.Text} ({message.Location})");
         };
         page.PageError += (_, error) =>
@@ -50,9 +50,6 @@ public sealed class BrowserSession : IAsyncDisposable
     /// /favicon.ico), so Chromium's automatic request for it logs "Failed to load resource: 404" on every page.
     /// That is an app defect reported to be fixed in src; it is only this exact request that is let through.
     /// </summary>
-    private static bool IsMissingFavicon(IConsoleMessage message) =>
-        message.Text.Contains("404", StringComparison.Ordinal)
-        && message.Location.Contains("/favicon.ico", StringComparison.Ordinal);
 
     public static async Task<BrowserSession> StartAsync(BrowserFixture browser, RunningApp app, ITestOutputHelper output,
         [CallerMemberName] string testName = "")

@@ -9,8 +9,7 @@ namespace ControlPlane.E2E;
 [Collection(E2EFixtures.Name)]
 public sealed class ShellTests(RunningApp app, BrowserFixture browser, ITestOutputHelper output)
 {
-    [Fact(Skip = "App bug (reported): in Development the app serves assets/css/app.*.css as 200 with an empty body, because "
-        + "the file is a linked Content item from wwwroot-assets/ and the static web assets manifest maps it under src/ControlPlane/wwwroot/.")]
+    [Fact]
     public async Task The_app_stylesheet_is_served_and_applied()
     {
         await using var s = await BrowserSession.StartAsync(browser, app, output);
@@ -33,8 +32,7 @@ public sealed class ShellTests(RunningApp app, BrowserFixture browser, ITestOutp
         s.AssertNoBrowserErrors();
     }
 
-    [Fact(Skip = "App bug (reported): nothing resolves Radzen's CookieThemeService in the circuit, so it never subscribes to "
-        + "ThemeChanged and the cp-theme cookie is never written; after a reload the theme is light again.")]
+    [Fact]
     public async Task Dark_theme_toggle_persists_across_reload()
     {
         await using var s = await BrowserSession.StartAsync(browser, app, output);
