@@ -130,9 +130,7 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
     [Fact]
     public async Task Five_concurrent_team_creations_all_succeed_and_keep_the_chain_contiguous_and_intact()
     {
-        // Each failed attempt of a writer means another writer committed the sequence it tried, so with its five
-        // attempts SaveWithRetryAsync is bound to land up to five simultaneous writers. (Forty at once exhaust the
-        // attempts on both providers: a known bug of SaveWithRetryAsync, not covered here.)
+        // Writers queue on the chain lock rather than collide; AuditConcurrencyTests takes forty at once.
         const int writers = 5;
         var admin = await App.ActorAsync(DemoOrg.Adam);
         var before = await EntriesAsync(App);

@@ -10,56 +10,36 @@ public sealed class AuditLog(TimeProvider clock)
 {
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
-    /// <summary>
-    /// Adds the entry to <paramref name="db"/> without saving: the caller saves it together with the change it
-    /// records, so an action and its audit entry land or fail as one. A concurrent append elsewhere makes that
-    /// save fail on the sequence key; <see cref="SaveWithRetryAsync"/> handles that.
-    /// </summary>
-    public async Task<AuditEntry> AppendAsync(ControlPlaneDb db, string actor, string action, string target, string details, CancellationToken ct = default)
-    {
-        var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
-        // Entries added but not yet saved in this context extend the chain too.
-        var pending = db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added)
-            .Select(e => e.Entity).OrderByDescending(e => e.Sequence).FirstOrDefault();
-
-        var (sequence, previous) = pending is not null ? (pending.Sequence + 1, pending.Hash)
-            : head is not null ? (head.Sequence + 1, head.Hash)
-            : (1L, GenesisHash);
-        // Whole microseconds: the finest time PostgreSQL keeps, so the hash still holds after a round trip.
-        var now = clock.GetUtcNow().UtcDateTime;
-        var at = now.AddTicks(-(now.Ticks % 10));
-        var entry = new AuditEntry
-        {
-            Sequence = sequence, At = at, Actor = actor, Action = action, Target = target,
-            Details = details, PreviousHash = previous, Hash = HashOf(sequence, at, actor, action, target, details, previous),
-        };
-        db.AuditEntries.Add(entry);
-        return entry;
-    }
+    /// <summary>Postgres advisory lock key that serializes appends to the chain across nodes.</summary>
+    private const long ChainLock = 0x4350_4155_4449_54; // "CPAUDIT"
 
     /// <summary>
-    /// Saves the change and its audit entries; when another writer took the same sequence first, re-reads the
-    /// head, re-chains this context's entries and tries again.
+    /// Saves the caller's pending changes together with one audit entry recording them, in one transaction: an
+    /// action and its entry land or fail as one. Appends are serialized (an advisory lock on PostgreSQL, SQLite's
+    /// single writer), so the entry always chains onto the true head and concurrent writers never collide.
     /// </summary>
-    public async Task SaveWithRetryAsync(ControlPlaneDb db, CancellationToken ct = default)
+    public async Task SaveAsync(ControlPlaneDb db, string actor, string action, string target, string details, CancellationToken ct = default)
     {
-        for (var attempt = 1; ; attempt++)
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
         {
-            try
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            if (db.Database.IsNpgsql())
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", ct);
+            var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
+                .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
+            var (sequence, previous) = head is null ? (1L, GenesisHash) : (head.Sequence + 1, head.Hash);
+            // Whole microseconds: the finest time PostgreSQL keeps, so the hash still holds after a round trip.
+            var now = clock.GetUtcNow().UtcDateTime;
+            var at = now.AddTicks(-(now.Ticks % 10));
+            db.AuditEntries.Add(new AuditEntry
             {
-                await db.SaveChangesAsync(ct);
-                return;
-            }
-            catch (DbUpdateException) when (attempt < 5 && db.ChangeTracker.Entries<AuditEntry>().Any(e => e.State == EntityState.Added))
-            {
-                var added = db.ChangeTracker.Entries<AuditEntry>().Where(e => e.State == EntityState.Added)
-                    .Select(e => e.Entity).OrderBy(e => e.Sequence).ToList();
-                foreach (var entry in added) db.Entry(entry).State = EntityState.Detached;
-                foreach (var entry in added)
-                    await AppendAsync(db, entry.Actor, entry.Action, entry.Target, entry.Details, ct);
-            }
-        }
+                Sequence = sequence, At = at, Actor = actor, Action = action, Target = target, Details = details,
+                PreviousHash = previous, Hash = HashOf(sequence, at, actor, action, target, details, previous),
+            });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        });
     }
 
     /// <summary>Walks the chain from the start; returns the first sequence whose hash does not hold, or null.</summary>

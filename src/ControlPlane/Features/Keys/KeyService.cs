@@ -58,8 +58,7 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
         };
         db.ApiKeys.Add(key);
         var expiryNote = key.ExpiresAt is { } e ? $", expires {e:yyyy-MM-dd HH:mm}Z" : "";
-        await audit.AppendAsync(db, actor.Name, "key.created", $"key:{key.Prefix}", $"'{name}' for {team.Name}{expiryNote}", ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        await audit.SaveAsync(db, actor.Name, "key.created", $"key:{key.Prefix}", $"'{name}' for {team.Name}{expiryNote}", ct);
         await KeysChangedAsync(ct);
         return new CreatedKey(key, plaintext);
     }
@@ -81,8 +80,7 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
 
         key.RevokedAt = clock.GetUtcNow().UtcDateTime;
         key.RevokedBy = actor.Name;
-        await audit.AppendAsync(db, actor.Name, "key.revoked", $"key:{key.Prefix}", $"'{key.Name}'", ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        await audit.SaveAsync(db, actor.Name, "key.revoked", $"key:{key.Prefix}", $"'{key.Name}'", ct);
         await KeysChangedAsync(ct);
         return key;
     }

@@ -66,9 +66,8 @@ public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory
             CreatedAt = now, CreatedBy = actor.Name,
         };
         db.Prices.Add(price);
-        await audit.AppendAsync(db, actor.Name, "price.added", $"price:{provider.Name}/{model}",
+        await audit.SaveAsync(db, actor.Name, "price.added", $"price:{provider.Name}/{model}",
             $"from {from:yyyy-MM-dd HH:mm}Z: in {price.InputPerMillion}, cached {price.CachedInputPerMillion}, out {price.OutputPerMillion} USD/M", ct);
-        await audit.SaveWithRetryAsync(db, ct);
         await catalog.ReloadAsync(ct);
         return price;
     }

@@ -80,8 +80,15 @@ public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, A
 
         var team = new Team { Id = Guid.NewGuid(), OrganizationId = organization.Id, ParentTeamId = parentTeamId, Name = name, CreatedAt = clock.GetUtcNow().UtcDateTime };
         db.Teams.Add(team);
-        await audit.AppendAsync(db, actor.Name, "team.created", $"team:{team.Id}", parentName is null ? name : $"{name} under {parentName}", ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        try
+        {
+            await audit.SaveAsync(db, actor.Name, "team.created", $"team:{team.Id}", parentName is null ? name : $"{name} under {parentName}", ct);
+        }
+        catch (DbUpdateException)
+        {
+            if (!await NameTakenAsync(organization.Id, name, ct)) throw;
+            return Outcome.Fail<Team>($"A team named '{name}' already exists."); // someone created it a moment ago
+        }
         return team;
     }
 
@@ -99,8 +106,15 @@ public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, A
 
         var membership = new TeamMembership { TeamId = teamId, UserId = userId, Role = role, AddedAt = clock.GetUtcNow().UtcDateTime };
         db.TeamMemberships.Add(membership);
-        await audit.AppendAsync(db, actor.Name, "team.member_added", $"team:{teamId}", $"{user.Email} as {role} in {team.Name}", ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        try
+        {
+            await audit.SaveAsync(db, actor.Name, "team.member_added", $"team:{teamId}", $"{user.Email} as {role} in {team.Name}", ct);
+        }
+        catch (DbUpdateException)
+        {
+            if (!await IsMemberAsync(teamId, userId, ct)) throw;
+            return Outcome.Fail<TeamMembership>($"{user.DisplayName} is already in {team.Name}.");
+        }
         return membership;
     }
 
@@ -115,8 +129,19 @@ public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, A
         var teamName = await db.Teams.Where(t => t.Id == teamId).Select(t => t.Name).FirstAsync(ct);
 
         db.TeamMemberships.Remove(membership);
-        await audit.AppendAsync(db, actor.Name, "team.member_removed", $"team:{teamId}", $"{email} from {teamName}", ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        await audit.SaveAsync(db, actor.Name, "team.member_removed", $"team:{teamId}", $"{email} from {teamName}", ct);
         return true;
+    }
+
+    private async Task<bool> NameTakenAsync(Guid organizationId, string name, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Teams.AnyAsync(t => t.OrganizationId == organizationId && t.Name == name, ct);
+    }
+
+    private async Task<bool> IsMemberAsync(Guid teamId, Guid userId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.TeamMemberships.AnyAsync(m => m.TeamId == teamId && m.UserId == userId, ct);
     }
 }

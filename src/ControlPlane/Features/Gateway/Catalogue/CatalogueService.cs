@@ -77,8 +77,7 @@ public sealed class CatalogueService(IDbContextFactory<ControlPlaneDb> dbFactory
             db.ModelTargets.Add(new ModelTarget { Id = Guid.NewGuid(), ModelId = model.Id, ProviderId = targets[i].ProviderId!.Value, UpstreamModel = targets[i].UpstreamModel.Trim(), Priority = i });
 
         var route = string.Join(" → ", targets.Select(t => $"{providers[t.ProviderId!.Value]}/{t.UpstreamModel.Trim()}"));
-        await audit.AppendAsync(db, actor.Name, id is null ? "model.created" : "model.updated", $"model:{alias}", $"{form.Kind}{(form.Enabled ? "" : ", disabled")}: {route}", ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        await audit.SaveAsync(db, actor.Name, id is null ? "model.created" : "model.updated", $"model:{alias}", $"{form.Kind}{(form.Enabled ? "" : ", disabled")}: {route}", ct);
         await catalog.ReloadAsync(ct);
         return model;
     }

@@ -82,9 +82,8 @@ public sealed class ProviderService(
             provider.EncryptedApiKey = secrets.Protect(form.ApiKey!.Trim());
             provider.ApiKeyHint = ProviderSecrets.Hint(form.ApiKey.Trim());
         }
-        await audit.AppendAsync(db, actor.Name, id is null ? "provider.created" : "provider.updated", $"provider:{provider.Name}",
+        await audit.SaveAsync(db, actor.Name, id is null ? "provider.created" : "provider.updated", $"provider:{provider.Name}",
             $"{provider.Kind} at {provider.BaseUrl}{(provider.Enabled ? "" : ", disabled")}{(keyChanged ? ", new API key " + provider.ApiKeyHint : "")}", ct);
-        await audit.SaveWithRetryAsync(db, ct);
         await catalog.ReloadAsync(ct);
         return provider;
     }
@@ -97,8 +96,7 @@ public sealed class ProviderService(
         if (provider is null) return Outcome.Fail<bool>("That provider no longer exists.");
         provider.Enabled = enabled;
         provider.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-        await audit.AppendAsync(db, actor.Name, enabled ? "provider.enabled" : "provider.disabled", $"provider:{provider.Name}", provider.Kind, ct);
-        await audit.SaveWithRetryAsync(db, ct);
+        await audit.SaveAsync(db, actor.Name, enabled ? "provider.enabled" : "provider.disabled", $"provider:{provider.Name}", provider.Kind, ct);
         await catalog.ReloadAsync(ct);
         return enabled;
     }
