@@ -1,7 +1,7 @@
 using ControlPlane.Components;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
-using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Teams;
@@ -23,7 +23,7 @@ builder.AddAuth();
 builder.AddAudit();
 builder.AddTeams();
 builder.AddKeys();
-builder.AddGatewayCatalogue();
+builder.AddGateway();
 builder.AddDemoData();
 builder.AddShell();
 
@@ -34,9 +34,11 @@ if (verb)
 
 await app.Services.PrepareDatabaseAsync();
 
+app.UseGatewayCalls();
 app.UseShell();
 app.MapHealthEndpoints();
 app.MapAuthEndpoints();
+app.MapGatewayEndpoints();
 app.MapShell();
 
 await app.RunAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.People;
+using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -17,6 +18,8 @@ namespace ControlPlane.Tests.Auth;
 public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<SqliteApp>
 {
     private const string Anonymous = "anonymous";
+    /// <summary>Gateway endpoints admit a valid virtual API key, never a signed-in person's cookie.</summary>
+    private const string ApiKey = "api key";
     private static readonly string[] Everyone = [.. Roles.All];
 
     /// <summary>Route pattern → the roles admitted, or <see cref="Anonymous"/> for everybody, signed in or not.</summary>
@@ -41,6 +44,10 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/error"] = [Anonymous],
         ["/health"] = [Anonymous],
         ["/ready"] = [Anonymous],
+        ["/v1/chat/completions"] = [ApiKey],
+        ["/v1/messages"] = [ApiKey],
+        ["/v1/embeddings"] = [ApiKey],
+        ["/v1/models"] = [ApiKey],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
@@ -127,6 +134,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         var policy = await AuthorizationPolicy.CombineAsync(policies, endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>(),
             endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>()) ?? await policies.GetFallbackPolicyAsync();
         Assert.NotNull(policy);
+        if (policy.AuthenticationSchemes.Contains(Policies.GatewayKeyScheme)) return [ApiKey];
 
         var admitted = new List<string>();
         foreach (var role in Roles.All)

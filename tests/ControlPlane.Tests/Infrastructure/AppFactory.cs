@@ -6,8 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Infrastructure;
 
-/// <summary>The real app (Program.cs, middleware, real database) on the test server.</summary>
-public sealed class AppFactory(TestDatabase database, string environment = "Development", bool seedDemoData = true) : WebApplicationFactory<Program>
+/// <summary>
+/// The real app (Program.cs, middleware, real database) on the test server, or with <see cref="ListenOnLoopback"/>
+/// on Kestrel at 127.0.0.1, so that real clients (the OpenAI and Anthropic SDKs, node) call it over real sockets.
+/// </summary>
+public sealed class AppFactory(TestDatabase database, string environment = "Development", bool seedDemoData = true,
+    IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public TestDatabase Database => database;
 
@@ -17,6 +21,17 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
         builder.UseSetting("Database:Provider", database.Provider.ToString());
         builder.UseSetting("Database:ConnectionString", database.ConnectionString);
         builder.UseSetting("Database:SeedDemoData", seedDemoData.ToString());
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+    }
+
+    /// <summary>Serves on a free port of 127.0.0.1 over real sockets; returns the base address.</summary>
+    public Uri ListenOnLoopback()
+    {
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First());
     }
 
     public HttpClient CreateBrowserClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });

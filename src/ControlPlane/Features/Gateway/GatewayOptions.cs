@@ -41,6 +41,10 @@ public sealed class ConfiguredProvider
     public string? ApiKey { get; set; }
     public string? ApiVersion { get; set; }
     public int MaxRetries { get; set; } = 2;
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+    public int FirstByteTimeoutSeconds { get; set; } = 60;
+    public int IdleTimeoutSeconds { get; set; } = 60;
+    public int TotalTimeoutSeconds { get; set; } = 600;
     /// <summary>Alias → the provider's model name (Azure: deployment).</summary>
     public Dictionary<string, string> Models { get; set; } = [];
     /// <summary>Upstream model → USD per million tokens, in force from the first start that sees them.</summary>

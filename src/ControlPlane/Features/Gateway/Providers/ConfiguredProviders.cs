@@ -30,6 +30,10 @@ public sealed class ConfiguredProviders(IDbContextFactory<ControlPlaneDb> dbFact
             provider.BaseUrl = configured.BaseUrl;
             provider.ApiVersion = configured.ApiVersion;
             provider.MaxRetries = configured.MaxRetries;
+            provider.ConnectTimeoutSeconds = configured.ConnectTimeoutSeconds;
+            provider.FirstByteTimeoutSeconds = configured.FirstByteTimeoutSeconds;
+            provider.IdleTimeoutSeconds = configured.IdleTimeoutSeconds;
+            provider.TotalTimeoutSeconds = configured.TotalTimeoutSeconds;
             provider.ManagedByConfiguration = true;
             provider.UpdatedAt = now;
             if (!string.IsNullOrEmpty(configured.ApiKey))

@@ -1,0 +1,217 @@
+using System.Globalization;
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway.Relay;
+using ControlPlane.Features.Gateway.Wire;
+using ControlPlane.Features.Metering;
+using Microsoft.Extensions.Options;
+
+namespace ControlPlane.Features.Gateway;
+
+/// <summary>
+/// The hot path for chat calls through either front door (DESIGN "The gateway hot path"): route, hold, relay with
+/// retries and failover, meter, settle. The key was checked by <see cref="GatewayKeyHandler"/> before this runs.
+/// </summary>
+public sealed partial class ChatRelay(
+    GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallLog callLog, StreamRelay streams,
+    IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
+{
+    public const string DryRunHeader = "X-ControlPlane-Dry-Run";
+    public const string CostHeader = "X-ControlPlane-Cost";
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var call = GatewayCall.Of(http);
+        var record = call.Record;
+        using var body = await RequestBody.ReadAsync(http.Request, options.Value.MaxRequestBytes, http.RequestAborted);
+        record.RequestBytes = body.Length;
+        if (body.TooLarge)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(413, "invalid_request_error", $"The request body is larger than {options.Value.MaxRequestBytes:N0} bytes."), "request_too_large");
+            return;
+        }
+        if (!WireTranslation.TryInspect(body.Span, call.FrontDoor, out var info, out var invalid))
+        {
+            await GatewayErrors.RefuseAsync(http, call, invalid!, "bad_request");
+            return;
+        }
+        record.ModelRequested = GatewayCall.Truncate(info!.Model, 200);
+        record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
+        record.Streamed = info.Stream;
+
+        var snapshot = catalog.Current;
+        var route = Router.Plan(snapshot, info, ModelKinds.Chat, options.Value);
+        if (route.Refusal is { } refusal)
+        {
+            await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
+            return;
+        }
+        var plan = route.Plan!;
+        if (IsDryRun(http.Request))
+        {
+            await DryRun.WriteAsync(http, call, info, plan);
+            record.Status = 200;
+            record.RouteReason = "dry run: " + plan.Reason;
+            await FinishAsync(call, null, null);
+            return;
+        }
+
+        var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
+        if (holdRefused is not null)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(402, "insufficient_quota", holdRefused.Message, Code: "budget_exhausted"), "budget_exhausted");
+            return;
+        }
+
+        using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        total.CancelAfter(plan.Targets[0].Target.Provider.TotalTimeout);
+        Metered? metered = null;
+        try
+        {
+            metered = await RelayAsync(http, call, body, info, plan, total.Token);
+        }
+        finally
+        {
+            await FinishAsync(call, hold, metered);
+        }
+    }
+
+    /// <summary>Tries each target in order until one answers; then relays its answer to the caller.</summary>
+    private async Task<Metered?> RelayAsync(HttpContext http, GatewayCall call, RequestBody body, RequestInfo info, RoutePlan plan, CancellationToken ct)
+    {
+        var record = call.Record;
+        var failovers = new List<string>();
+        for (var i = 0; i < plan.Targets.Count; i++)
+        {
+            var (target, rate) = plan.Targets[i];
+            var provider = target.Provider;
+            var providerFormat = ProviderRequests.FormatOf(provider.Kind);
+            var providerBody = WireTranslation.TranslateRequest(body.Span, call.FrontDoor, providerFormat, target.UpstreamModel, info.Stream);
+
+            var outcome = await clients.SendAsync(provider, () => ProviderRequests.Chat(target, providerBody, info.Stream), ct);
+            record.Retries += outcome.Retries;
+            record.ProviderId = provider.Id;
+            record.ProviderName = provider.Name;
+            record.ModelServed = target.UpstreamModel;
+            record.RouteReason = GatewayCall.Truncate(plan.ReasonFor(i, failovers), 300);
+
+            if (outcome.Succeeded)
+            {
+                using var response = outcome.Response!;
+                return info.Stream
+                    ? await streams.RelayAsync(http, call, response, provider, info, rate, ct)
+                    : await RelayWholeAsync(http, call, response, providerFormat, info, rate, ct);
+            }
+
+            var (error, errorClass, retryAfter) = await DescribeFailureAsync(outcome, provider.Name, providerFormat, ct);
+            outcome.Response?.Dispose();
+            var canFailOver = errorClass is "upstream_error" or "upstream_rate_limited" or "upstream_unreachable" or "upstream_timeout" or "upstream_circuit_open";
+            if (canFailOver && i + 1 < plan.Targets.Count)
+            {
+                failovers.Add($"{provider.Name}: {errorClass}");
+                LogFailover(logger, call.RequestId, provider.Name, errorClass);
+                continue;
+            }
+            if (retryAfter is { } wait) http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await GatewayErrors.RefuseAsync(http, call, error, errorClass);
+            return null;
+        }
+        return null;
+    }
+
+    private static async Task<(WireError Error, string ErrorClass, TimeSpan? RetryAfter)> DescribeFailureAsync(
+        SendOutcome outcome, string provider, WireFormat providerFormat, CancellationToken ct)
+    {
+        switch (outcome.Failure)
+        {
+            case SendFailure.TimedOut:
+                return (new WireError(504, "api_error", $"The provider {provider} did not answer in time ({outcome.Detail})."), "upstream_timeout", null);
+            case SendFailure.CircuitOpen:
+                return (new WireError(503, "overloaded_error", $"The provider {provider} has been failing and is skipped for a few seconds; try again shortly."), "upstream_circuit_open", null);
+            case SendFailure.Unreachable:
+                return (new WireError(502, "api_error", $"The provider {provider} could not be reached: {outcome.Detail}"), "upstream_unreachable", null);
+        }
+        var response = outcome.Response!;
+        var status = (int)response.StatusCode;
+        var bytes = await ReadCappedAsync(response, 64 * 1024, ct);
+        var retryAfter = ProviderClients.RetryAfterOf(response);
+        var (error, errorClass) = GatewayErrors.FromProvider(status, provider, WireTranslation.ReadProviderError(bytes, providerFormat, status), retryAfter);
+        return (error, errorClass, retryAfter);
+    }
+
+    private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate, CancellationToken ct)
+    {
+        byte[] providerBytes;
+        try
+        {
+            providerBytes = await ReadCappedAsync(response, 64 * 1024 * 1024, ct);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(502, "api_error", $"The provider {call.Record.ProviderName} broke off its answer."), "upstream_cut");
+            return Metered.Estimate(info, 0, rate);
+        }
+        var translated = WireTranslation.TranslateResponse(providerBytes, providerFormat, call.FrontDoor, info.Model);
+        var metered = translated.Usage is { } usage
+            ? Metered.Reported(usage, rate)
+            : Metered.Estimate(info, translated.OutputCharacters, rate);
+        call.Record.Status = 200;
+        call.Record.TimeToFirstTokenMs = (int)call.Elapsed.TotalMilliseconds;
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        http.Response.Headers[CostHeader] = metered.Cost.ToString(CultureInfo.InvariantCulture);
+        http.Response.ContentLength = translated.Body.Length;
+        call.Record.ResponseBytes = translated.Body.Length;
+        await http.Response.Body.WriteAsync(translated.Body, http.RequestAborted);
+        return metered;
+    }
+
+    private static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > cap) throw new IOException($"The provider's answer is larger than {cap:N0} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+
+    /// <summary>Settles the hold and queues the call's row, whatever happened. Nothing is ever invisible.</summary>
+    private async Task FinishAsync(GatewayCall call, Hold? hold, Metered? metered)
+    {
+        var record = call.Record;
+        record.LatencyMs = (int)call.Elapsed.TotalMilliseconds;
+        if (metered is { } m)
+        {
+            record.InputTokens = m.Usage.InputTokens;
+            record.CachedInputTokens = m.Usage.CachedInputTokens;
+            record.OutputTokens = m.Usage.OutputTokens;
+            record.Cost = m.Cost;
+            record.Unpriced = m.Unpriced;
+            record.UsageSource = m.Source;
+            if (m.Source == UsageSource.Estimated)
+                LogEstimated(logger, call.RequestId, record.ProviderName, record.ModelServed);
+            if (record.Streamed && record.TimeToFirstTokenMs is { } ttft && record.LatencyMs > ttft && m.Usage.OutputTokens > 0)
+                record.OutputTokensPerSecond = Math.Round(m.Usage.OutputTokens / ((record.LatencyMs - ttft) / 1000.0), 2);
+        }
+        else
+        {
+            record.UsageSource = UsageSource.None;
+        }
+        if (hold is not null) await spend.SettleAsync(call.Key!, hold, record.Cost);
+        await callLog.RecordAsync(new MeteredCall(record));
+    }
+
+    private static bool IsDryRun(HttpRequest request) =>
+        request.Headers.TryGetValue(DryRunHeader, out var value) && string.Equals(value.ToString(), "true", StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: failing over from {Provider} ({ErrorClass})")]
+    private static partial void LogFailover(ILogger logger, string requestId, string provider, string errorClass);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: {Provider} reported no usage for {Model}; tokens estimated")]
+    private static partial void LogEstimated(ILogger logger, string requestId, string? provider, string? model);
+}

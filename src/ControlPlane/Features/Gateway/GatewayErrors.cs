@@ -1,0 +1,36 @@
+using ControlPlane.Features.Gateway.Wire;
+
+namespace ControlPlane.Features.Gateway;
+
+/// <summary>Writes an error in the caller's own format (OpenAI's or Anthropic's), with the request id.</summary>
+public static class GatewayErrors
+{
+    public static async Task WriteAsync(HttpContext http, GatewayCall call, WireError error)
+    {
+        if (http.Response.HasStarted) return;
+        http.Response.StatusCode = error.Status;
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(WireTranslation.ErrorBody(call.FrontDoor, error), http.RequestAborted);
+    }
+
+    /// <summary>Refuses the call: the row keeps the status and a stable word for what happened.</summary>
+    public static Task RefuseAsync(HttpContext http, GatewayCall call, WireError error, string errorClass)
+    {
+        call.Record.Status = error.Status;
+        call.Record.ErrorClass = errorClass;
+        return WriteAsync(http, call, error);
+    }
+
+    /// <summary>What the caller is told when a provider refused or failed, and the word the call log keeps.</summary>
+    public static (WireError Error, string ErrorClass) FromProvider(int status, string provider, WireError? providerError, TimeSpan? retryAfter)
+    {
+        var said = providerError?.Message is { Length: > 0 } m ? m : "no details";
+        return status switch
+        {
+            429 => (new WireError(429, "rate_limit_error", $"The provider {provider} is rate limiting: {said}" + (retryAfter is { } r ? $" Retry after {r.TotalSeconds:0} s." : "")), "upstream_rate_limited"),
+            401 or 403 => (new WireError(502, "api_error", $"The provider {provider} refused ControlPlane's credentials; an admin must check its API key on the Providers page."), "upstream_auth"),
+            400 or 404 or 413 or 422 => (new WireError(status, "invalid_request_error", $"The provider {provider} refused the request: {said}", Param: providerError?.Param, Code: providerError?.Code), "upstream_refused"),
+            _ => (new WireError(502, "api_error", $"The provider {provider} answered {status}: {said}"), "upstream_error"),
+        };
+    }
+}

@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway.Wire;
+using ControlPlane.Features.Metering;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ControlPlane.Features.Gateway.Relay;
+
+/// <summary>
+/// Relays a provider's SSE stream to the caller event by event, translating when the formats differ, with an idle
+/// timeout between events. Whatever ends the stream (the provider finishing, cutting off or stalling, or the client
+/// leaving), the call is metered on what was generated until then.
+/// </summary>
+public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
+{
+    public async Task<Metered> RelayAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, ProviderEndpoint endpoint, RequestInfo info, PriceRate? rate, CancellationToken ct)
+    {
+        var record = call.Record;
+        var provider = endpoint.Name;
+        var idleTimeout = endpoint.IdleTimeout;
+        var providerFormat = ProviderRequests.FormatOf(endpoint.Kind);
+        var translator = WireTranslation.CreateStream(providerFormat, call.FrontDoor, info.Model);
+        var output = new CountingWriter(http.Response.BodyWriter);
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        record.Status = 200;
+
+        using var idle = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, idle.Token);
+        var complete = false;
+        try
+        {
+            await http.Response.StartAsync(ct);
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var reader = new SseReader(stream);
+            while (true)
+            {
+                idle.CancelAfter(idleTimeout);
+                if (!await reader.TryReadEventAsync(linked.Token)) break;
+                var sawContent = translator.SawContent;
+                translator.OnEvent(reader.EventName, reader.Data.Span, output);
+                if (!sawContent && translator.SawContent) record.TimeToFirstTokenMs = (int)call.Elapsed.TotalMilliseconds;
+                var flushed = await output.Inner.FlushAsync(http.RequestAborted);
+                if (flushed.IsCanceled || flushed.IsCompleted) throw new OperationCanceledException(http.RequestAborted);
+            }
+            translator.Complete(output);
+            await output.Inner.FlushAsync(http.RequestAborted);
+            complete = true;
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            record.Status = 499; // nginx's "client closed request": the caller left mid-stream
+            record.ErrorClass = "client_disconnected";
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            await EndWithErrorAsync(http, call, output, "upstream_idle_timeout", $"{provider} sent nothing for {idleTimeout.TotalSeconds:0} s; the stream was ended.");
+        }
+        catch (OperationCanceledException)
+        {
+            await EndWithErrorAsync(http, call, output, "upstream_timeout", $"{provider} did not finish within the call's time limit; the stream was ended.");
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            LogCut(logger, call.RequestId, provider, ex.Message);
+            await EndWithErrorAsync(http, call, output, "upstream_cut", $"{provider} broke off the stream.");
+        }
+        record.ResponseBytes = output.Written;
+        if (complete && translator.StopReason is null && translator.Usage is null) record.ErrorClass ??= "upstream_incomplete";
+        return Metered.OfStream(translator.Usage, complete, info, translator.OutputCharacters, rate);
+    }
+
+    /// <summary>Headers are gone, so the status stays 200: the caller learns of the failure from an error event.</summary>
+    private static async Task EndWithErrorAsync(HttpContext http, GatewayCall call, CountingWriter output, string errorClass, string message)
+    {
+        call.Record.ErrorClass = errorClass;
+        if (http.RequestAborted.IsCancellationRequested) return;
+        var error = new WireError(502, "api_error", message, Code: errorClass);
+        var body = WireTranslation.ErrorBody(call.FrontDoor, error);
+        var frame = call.FrontDoor == WireFormat.AnthropicMessages ? "event: error\ndata: "u8 : "data: "u8;
+        output.Write(frame);
+        output.Write(body);
+        output.Write("\n\n"u8);
+        try
+        {
+            await output.Inner.FlushAsync(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // the caller left as well
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: {Provider} cut the stream: {Reason}")]
+    private static partial void LogCut(ILogger logger, string requestId, string provider, string reason);
+
+    /// <summary>Counts bytes on their way to the caller, for the call log.</summary>
+    private sealed class CountingWriter(PipeWriter inner) : IBufferWriter<byte>
+    {
+        public PipeWriter Inner => inner;
+        public long Written { get; private set; }
+
+        public void Advance(int count)
+        {
+            Written += count;
+            inner.Advance(count);
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+        public Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    }
+}

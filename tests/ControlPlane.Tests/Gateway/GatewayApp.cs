@@ -1,0 +1,112 @@
+using ControlPlane.Features.Keys;
+using ControlPlane.Features.Metering;
+using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Data;
+using ControlPlane.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Upstream = ControlPlane.Tests.Gateway.FakeUpstream.FakeUpstream;
+
+namespace ControlPlane.Tests.Gateway;
+
+/// <summary>
+/// The real app on Kestrel at 127.0.0.1, in front of a fake upstream that speaks every provider's wire format. Each
+/// provider kind serves its own aliases, each priced, so tests can check cost = usage × price exactly.
+/// </summary>
+public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
+{
+    /// <summary>Prices per million tokens used by every test provider: input, cached input, output.</summary>
+    public const decimal InputPrice = 2.50m, CachedPrice = 1.25m, OutputPrice = 10.00m;
+
+    /// <summary>Alias → (provider name, upstream model): one alias per provider kind, plus extras.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Provider, string Model)> Aliases = new Dictionary<string, (string, string)>
+    {
+        ["gpt"] = ("fake-openai", "gpt-4o-mini"),
+        ["azure-gpt"] = ("fake-azure", "gpt4o-deployment"),
+        ["claude"] = ("fake-anthropic", "claude-sonnet-4-5"),
+        ["gemini"] = ("fake-gemini", "gemini-2.5-flash"),
+    };
+
+    public Upstream Upstream { get; private set; } = default!;
+    public AppFactory App { get; private set; } = default!;
+    public Uri BaseUrl { get; private set; } = default!;
+    /// <summary>An active key of team Platform.</summary>
+    public string Key { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Upstream = await Upstream.StartAsync();
+        var settings = new Dictionary<string, string?>();
+        Provider("fake-openai", "openai", $"{Upstream.BaseUrl}/v1");
+        Provider("fake-azure", "azure-openai", Upstream.BaseUrl, apiVersion: "2024-10-21");
+        Provider("fake-anthropic", "anthropic", Upstream.BaseUrl);
+        Provider("fake-gemini", "gemini", Upstream.BaseUrl);
+        foreach (var (alias, (name, model)) in Aliases) settings[$"Gateway:Providers:{name}:Models:{alias}"] = model;
+        // An alias with no price: refused by default.
+        settings["Gateway:Providers:fake-openai:Models:unpriced"] = "some-new-model";
+        // Failover: the first target always fails (a path that answers 500), the second serves.
+        App = new AppFactory(await TestDatabase.CreateAsync(provider), settings: settings);
+        BaseUrl = App.ListenOnLoopback();
+        Key = await CreateKeyAsync("Platform");
+        return;
+
+        void Provider(string name, string kind, string url, string? apiVersion = null)
+        {
+            var p = $"Gateway:Providers:{name}";
+            settings[$"{p}:Kind"] = kind;
+            settings[$"{p}:BaseUrl"] = url;
+            settings[$"{p}:ApiKey"] = Upstream.ApiKey;
+            settings[$"{p}:ApiVersion"] = apiVersion;
+            settings[$"{p}:MaxRetries"] = "2";
+            settings[$"{p}:FirstByteTimeoutSeconds"] = "3";
+            settings[$"{p}:IdleTimeoutSeconds"] = "3";
+            var model = Aliases.Values.First(a => a.Provider == name).Model;
+            settings[$"{p}:Prices:{model}:Input"] = InputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings[$"{p}:Prices:{model}:CachedInput"] = CachedPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            settings[$"{p}:Prices:{model}:Output"] = OutputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    public async Task<string> CreateKeyAsync(string teamName, DateTime? expiresAt = null) =>
+        await App.WithScopeAsync(async sp =>
+        {
+            var team = await sp.GetRequiredService<ControlPlane.Features.Teams.TeamDirectory>().FindByNameAsync(teamName)
+                ?? throw new InvalidOperationException($"No team {teamName}");
+            var created = await sp.GetRequiredService<KeyService>().CreateAsync(Actor.CommandLine, team.Id, $"test-{Guid.NewGuid():N}"[..20], expiresAt);
+            return created.Value!.Plaintext;
+        });
+
+    public HttpClient Client(string? key = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseUrl };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return client;
+    }
+
+    /// <summary>The call's row, once the batch writer has written it (rows land asynchronously, in order of arrival).</summary>
+    public async Task<CallRecord> CallAsync(string requestId)
+    {
+        var id = Guid.ParseExact(requestId["req_".Length..], "N");
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            await using var db = App.OpenDb();
+            if (await db.Calls.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id) is { } row) return row;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"No call row for {requestId} after 10 s.");
+    }
+
+    public static decimal ExpectedCost(long input, long cached, long output) =>
+        ((input - cached) * InputPrice + cached * CachedPrice + output * OutputPrice) / 1_000_000m;
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await App.Database.DisposeAsync();
+        await Upstream.DisposeAsync();
+    }
+}
+
+public sealed class SqliteGatewayApp() : GatewayApp(DatabaseProvider.Sqlite);
+
+public sealed class PostgresGatewayApp() : GatewayApp(DatabaseProvider.Postgres);
