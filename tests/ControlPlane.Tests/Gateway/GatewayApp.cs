@@ -44,7 +44,9 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         foreach (var (alias, (name, model)) in Aliases) settings[$"Gateway:Providers:{name}:Models:{alias}"] = model;
         // An alias with no price: refused by default.
         settings["Gateway:Providers:fake-openai:Models:unpriced"] = "some-new-model";
-        // Failover: the first target always fails (a path that answers 500), the second serves.
+        // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.
+        settings["Gateway:Providers:fake-azure:Models:failover"] = Aliases["azure-gpt"].Model;
+        settings["Gateway:Providers:fake-openai:Models:failover"] = Aliases["gpt"].Model;
         App = new AppFactory(await TestDatabase.CreateAsync(provider), settings: settings);
         BaseUrl = App.ListenOnLoopback();
         Key = await CreateKeyAsync("Platform");

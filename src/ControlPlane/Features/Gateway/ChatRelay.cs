@@ -21,6 +21,27 @@ public sealed partial class ChatRelay(
     public async Task HandleAsync(HttpContext http)
     {
         var call = GatewayCall.Of(http);
+        var settlement = new Settlement();
+        try
+        {
+            await RunAsync(http, call, settlement);
+        }
+        finally
+        {
+            // Refused, failed, dry run or served: every call is settled and gets its row.
+            await FinishAsync(call, settlement.Hold, settlement.Metered);
+        }
+    }
+
+    /// <summary>What has to be settled when the call ends, however it ends.</summary>
+    private sealed class Settlement
+    {
+        public Hold? Hold;
+        public Metered? Metered;
+    }
+
+    private async Task RunAsync(HttpContext http, GatewayCall call, Settlement settlement)
+    {
         var record = call.Record;
         using var body = await RequestBody.ReadAsync(http.Request, options.Value.MaxRequestBytes, http.RequestAborted);
         record.RequestBytes = body.Length;
@@ -38,24 +59,22 @@ public sealed partial class ChatRelay(
         record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
         record.Streamed = info.Stream;
 
-        var snapshot = catalog.Current;
-        var route = Router.Plan(snapshot, info, ModelKinds.Chat, options.Value);
-        if (route.Refusal is { } refusal)
+        var (plan, refusal) = Router.Plan(catalog.Current, info, ModelKinds.Chat, options.Value);
+        if (refusal is not null)
         {
             await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
             return;
         }
-        var plan = route.Plan!;
         if (IsDryRun(http.Request))
         {
-            await DryRun.WriteAsync(http, call, info, plan);
+            await DryRun.WriteAsync(http, call, info, plan!);
             record.Status = 200;
-            record.RouteReason = "dry run: " + plan.Reason;
-            await FinishAsync(call, null, null);
+            record.RouteReason = GatewayCall.Truncate("dry run: " + plan!.Reason, 300);
             return;
         }
 
-        var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
+        var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan!.WorstCaseCost, http.RequestAborted);
+        settlement.Hold = hold;
         if (holdRefused is not null)
         {
             await GatewayErrors.RefuseAsync(http, call, new WireError(402, "insufficient_quota", holdRefused.Message, Code: "budget_exhausted"), "budget_exhausted");
@@ -64,15 +83,7 @@ public sealed partial class ChatRelay(
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         total.CancelAfter(plan.Targets[0].Target.Provider.TotalTimeout);
-        Metered? metered = null;
-        try
-        {
-            metered = await RelayAsync(http, call, body, info, plan, total.Token);
-        }
-        finally
-        {
-            await FinishAsync(call, hold, metered);
-        }
+        settlement.Metered = await RelayAsync(http, call, body, info, plan, total.Token);
     }
 
     /// <summary>Tries each target in order until one answers; then relays its answer to the caller.</summary>
