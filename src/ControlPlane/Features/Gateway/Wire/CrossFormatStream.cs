@@ -43,10 +43,6 @@ internal abstract class CrossFormatStream(StreamEncoder encoder, WireFormat fron
         {
             // A provider event that is not JSON carries nothing we can relay.
         }
-        catch (InvalidOperationException)
-        {
-            // Valid JSON of an unexpected shape (e.g. a string where a number belongs): skipped likewise.
-        }
     }
 
     public void Complete(IBufferWriter<byte> output)

@@ -53,39 +53,60 @@ public sealed class SseReader : IDisposable
     public int? Retry { get; private set; }
 
     /// <summary>Reads the next event; false at the end of the stream.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> TryReadEventAsync(CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryReadEventAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(buffer.Length == 0, this);
         dataLength = 0;
         sawData = false;
         nameLength = -1;
+        // Most events are already in the buffer: no async machinery for them.
+        return TryParseBuffered(out var dispatched) ? new ValueTask<bool>(dispatched) : ReadMoreAsync(cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ReadMoreAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
-            if (TryTakeLine(out var lineStart, out var lineLength))
+            await FillAsync(cancellationToken);
+            if (TryParseBuffered(out var dispatched))
             {
-                if (lineLength == 0)
+                return dispatched;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Processes buffered lines; true when done (an event dispatched, or the end reached), false when it needs more
+    /// bytes. A partial event's fields stay in the data and name buffers across reads.
+    /// </summary>
+    private bool TryParseBuffered(out bool dispatched)
+    {
+        while (TryTakeLine(out var lineStart, out var lineLength))
+        {
+            if (lineLength == 0)
+            {
+                if (Dispatch())
                 {
-                    if (Dispatch())
-                    {
-                        return true;
-                    }
-                    continue;
+                    dispatched = true;
+                    return true;
                 }
-                ProcessLine(buffer.AsSpan(lineStart, lineLength));
                 continue;
             }
-            if (eof)
-            {
-                if (end > start)
-                {
-                    ProcessLine(buffer.AsSpan(start, end - start)); // a last line with no line end
-                    start = end;
-                }
-                return Dispatch();
-            }
-            await FillAsync(cancellationToken);
+            ProcessLine(buffer.AsSpan(lineStart, lineLength));
         }
+        if (!eof)
+        {
+            dispatched = false;
+            return false;
+        }
+        if (end > start)
+        {
+            ProcessLine(buffer.AsSpan(start, end - start)); // a last line with no line end
+            start = end;
+        }
+        dispatched = Dispatch();
+        return true;
     }
 
     /// <summary>Finds the next whole line in the buffer; a <c>\r</c> at the buffer's end waits for the next byte.</summary>
