@@ -55,6 +55,7 @@ public sealed partial class ChatRelay(
             await GatewayErrors.RefuseAsync(http, call, invalid!, "bad_request");
             return;
         }
+        if (call.KeepsPayloads) call.RequestText = GatewayCall.Capped(body.Span);
         record.ModelRequested = GatewayCall.Truncate(info!.Model, 200);
         record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
         record.Streamed = info.Stream;
@@ -172,6 +173,7 @@ public sealed partial class ChatRelay(
         http.Response.Headers[CostHeader] = metered.Cost.ToString(CultureInfo.InvariantCulture);
         http.Response.ContentLength = translated.Body.Length;
         call.Record.ResponseBytes = translated.Body.Length;
+        if (call.KeepsPayloads) call.ResponseText = GatewayCall.Capped(translated.Body);
         await http.Response.Body.WriteAsync(translated.Body, http.RequestAborted);
         return metered;
     }
@@ -214,7 +216,7 @@ public sealed partial class ChatRelay(
             record.UsageSource = UsageSource.None;
         }
         if (hold is not null) await spend.SettleAsync(call.Key!, hold, record.Cost);
-        await callLog.RecordAsync(new MeteredCall(record));
+        await callLog.RecordAsync(new MeteredCall(record, call.Payload(DateTime.UtcNow)));
     }
 
     private static bool IsDryRun(HttpRequest request) =>

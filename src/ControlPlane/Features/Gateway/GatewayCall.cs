@@ -37,6 +37,31 @@ public sealed class GatewayCall
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startedTimestamp);
 
+    /// <summary>Most of a prompt or completion that is kept, for teams that keep them.</summary>
+    public const int KeptPayloadLimit = 1024 * 1024;
+
+    /// <summary>True when the key's team keeps prompts and completions (off by default).</summary>
+    public bool KeepsPayloads => Key?.KeepPayloadsDays is > 0;
+
+    /// <summary>The prompt and completion as the caller sent and received them, captured only when <see cref="KeepsPayloads"/>.</summary>
+    public string? RequestText { get; set; }
+    public string? ResponseText { get; set; }
+
+    /// <summary>The payload row to keep with the call, or null.</summary>
+    public CallPayload? Payload(DateTime now) =>
+        KeepsPayloads && RequestText is not null
+            ? new CallPayload { CallId = Record.Id, Request = RequestText, Response = ResponseText ?? "", ExpiresAt = now.AddDays(Key!.KeepPayloadsDays!.Value) }
+            : null;
+
+    /// <summary>UTF-8 text of at most <see cref="KeptPayloadLimit"/> bytes (cut on a character boundary).</summary>
+    public static string Capped(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length <= KeptPayloadLimit) return System.Text.Encoding.UTF8.GetString(utf8);
+        var end = KeptPayloadLimit;
+        while (end > 0 && (utf8[end] & 0xC0) == 0x80) end--; // do not split a multi-byte character
+        return System.Text.Encoding.UTF8.GetString(utf8[..end]) + "…";
+    }
+
     public void Admit(KeyEntry key)
     {
         Key = key;

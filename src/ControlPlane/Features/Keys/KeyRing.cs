@@ -1,12 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Keys;
 
-/// <summary>What the gateway knows of a key: enough to admit or refuse a call without the database.</summary>
-public sealed record KeyEntry(Guid Id, Guid TeamId, string Prefix, string Name, DateTime? ExpiresAt, DateTime? RevokedAt)
+/// <summary>
+/// What the gateway knows of a key: enough to admit or refuse a call without the database, and whether its team
+/// keeps prompts and completions (<see cref="KeepPayloadsDays"/>).
+/// </summary>
+public sealed record KeyEntry(Guid Id, Guid TeamId, string Prefix, string Name, DateTime? ExpiresAt, DateTime? RevokedAt, int? KeepPayloadsDays = null)
 {
     public ApiKeyStatus StatusAt(DateTime now) =>
         RevokedAt is not null ? ApiKeyStatus.Revoked
@@ -28,8 +32,9 @@ public sealed class KeyRing(IDbContextFactory<ControlPlaneDb> dbFactory)
     public async Task ReloadAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var keys = await db.ApiKeys.AsNoTracking()
-            .Select(k => new { k.Hash, Entry = new KeyEntry(k.Id, k.TeamId, k.Prefix, k.Name, k.ExpiresAt, k.RevokedAt) })
+        var keys = await (from k in db.ApiKeys.AsNoTracking()
+                          join t in db.Teams.AsNoTracking() on k.TeamId equals t.Id
+                          select new { k.Hash, Entry = new KeyEntry(k.Id, k.TeamId, k.Prefix, k.Name, k.ExpiresAt, k.RevokedAt, t.KeepPayloadsDays) })
             .ToListAsync(ct);
         _byHash = keys.ToDictionary(k => k.Hash, k => k.Entry, StringComparer.Ordinal);
     }
@@ -53,7 +58,7 @@ public sealed class KeyRing(IDbContextFactory<ControlPlaneDb> dbFactory)
 /// Keeps the key ring fresh: loaded before the app takes requests, reloaded by KeyService on this node's changes,
 /// and on a timer for changes made by other nodes or the command line.
 /// </summary>
-internal sealed partial class KeyRingRefresher(KeyRing ring, ILogger<KeyRingRefresher> logger) : BackgroundService
+internal sealed partial class KeyRingRefresher(KeyRing ring, EventBus events, ILogger<KeyRingRefresher> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
@@ -66,16 +71,21 @@ internal sealed partial class KeyRingRefresher(KeyRing ring, ILogger<KeyRingRefr
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
+        // A team setting the ring carries (payload retention) changed here: reload now rather than on the next tick.
+        using var subscription = events.Subscribe<TeamSettingsChanged>(changed => { _ = ReloadAsync(stoppingToken); });
         while (await timer.WaitForNextTickAsync(stoppingToken))
+            await ReloadAsync(stoppingToken);
+    }
+
+    private async Task ReloadAsync(CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                await ring.ReloadAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogReloadFailed(logger, ex); // keep serving the last snapshot while the database is away
-            }
+            await ring.ReloadAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReloadFailed(logger, ex); // keep serving the last snapshot while the database is away
         }
     }
 

@@ -3,6 +3,7 @@ using ControlPlane.Features.People;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Teams;
@@ -10,7 +11,7 @@ namespace ControlPlane.Features.Teams;
 public sealed record TeamMemberRow(Guid UserId, string DisplayName, string Email, string Role);
 
 /// <summary>Teams and their members: who may see and change which team, and every change audited.</summary>
-public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, AuditLog audit, TimeProvider clock)
+public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, AuditLog audit, TimeProvider clock, EventBus events)
 {
     public const int MaxNameLength = 100;
 
@@ -90,6 +91,25 @@ public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, A
             return Outcome.Fail<Team>($"A team named '{name}' already exists."); // someone created it a moment ago
         }
         return team;
+    }
+
+    public const int LongestPayloadRetentionDays = 365;
+
+    /// <summary>
+    /// How long the gateway keeps this team's prompts and completions; null keeps none (the default). The key ring
+    /// picks the change up on its next reload (within seconds) through <see cref="TeamSettingsChanged"/>.
+    /// </summary>
+    public async Task<Outcome<int?>> SetPayloadRetentionAsync(Actor actor, Guid teamId, int? days, CancellationToken ct = default)
+    {
+        if (!actor.CanManageAllTeams) return Outcome.Fail<int?>("Only an Owner or Admin can change what is kept.");
+        if (days is < 1 or > LongestPayloadRetentionDays) return Outcome.Fail<int?>($"Keep payloads between 1 and {LongestPayloadRetentionDays} days, or not at all.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var team = await db.Teams.FirstOrDefaultAsync(t => t.Id == teamId, ct);
+        if (team is null) return Outcome.Fail<int?>("That team no longer exists.");
+        team.KeepPayloadsDays = days;
+        await audit.SaveAsync(db, actor.Name, "team.payload_retention", $"team:{teamId}", days is null ? $"{team.Name}: keep no prompts" : $"{team.Name}: keep prompts and completions {days} days", ct);
+        events.Publish(new TeamSettingsChanged(teamId));
+        return days;
     }
 
     public async Task<Outcome<TeamMembership>> AddMemberAsync(Actor actor, Guid teamId, Guid userId, string role, CancellationToken ct = default)

@@ -54,6 +54,9 @@ public sealed partial class EventBus(ILogger<EventBus> logger)
 /// <summary>Keys were created or revoked: key snapshots reload.</summary>
 public sealed record KeysChanged;
 
+/// <summary>A team's settings changed (e.g. what the gateway keeps of its calls).</summary>
+public sealed record TeamSettingsChanged(Guid TeamId);
+
 /// <summary>Providers, models or prices changed: the gateway's catalogue reloads.</summary>
 public sealed record CatalogueChanged;
 

@@ -20,6 +20,8 @@ public static class CatalogueFeature
         builder.Services.AddScoped<PriceBookService>();
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddHostedService<CallLogWriter>();
+        builder.Services.AddSingleton<PayloadJanitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PayloadJanitor>());
         return builder;
     }
 }

@@ -21,7 +21,7 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
         var idleTimeout = endpoint.IdleTimeout;
         var providerFormat = ProviderRequests.FormatOf(endpoint.Kind);
         var translator = WireTranslation.CreateStream(providerFormat, call.FrontDoor, info.Model);
-        var output = new CountingWriter(http.Response.BodyWriter);
+        var output = new CountingWriter(http.Response.BodyWriter, call.KeepsPayloads ? new ArrayBufferWriter<byte>() : null);
 
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream; charset=utf-8";
@@ -71,6 +71,7 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
             await EndWithErrorAsync(http, call, output, "upstream_cut", $"{provider} broke off the stream.");
         }
         record.ResponseBytes = output.Written;
+        if (output.Captured is { } captured) call.ResponseText = GatewayCall.Capped(captured.WrittenSpan);
         if (complete && translator.StopReason is null && translator.Usage is null) record.ErrorClass ??= "upstream_incomplete";
         return Metered.OfStream(translator.Usage, complete, info, translator.OutputCharacters, rate);
     }
@@ -99,19 +100,27 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: {Provider} cut the stream: {Reason}")]
     private static partial void LogCut(ILogger logger, string requestId, string provider, string reason);
 
-    /// <summary>Counts bytes on their way to the caller, for the call log.</summary>
-    private sealed class CountingWriter(PipeWriter inner) : IBufferWriter<byte>
+    /// <summary>
+    /// Counts bytes on their way to the caller, for the call log, and keeps a copy (up to the kept-payload limit)
+    /// when the team keeps completions.
+    /// </summary>
+    private sealed class CountingWriter(PipeWriter inner, ArrayBufferWriter<byte>? captured) : IBufferWriter<byte>
     {
+        private Memory<byte> _last;
+
         public PipeWriter Inner => inner;
         public long Written { get; private set; }
+        public ArrayBufferWriter<byte>? Captured => captured;
 
         public void Advance(int count)
         {
             Written += count;
+            if (captured is not null && captured.WrittenCount + count <= GatewayCall.KeptPayloadLimit + 4)
+                captured.Write(_last.Span[..count]);
             inner.Advance(count);
         }
 
-        public Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
-        public Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+        public Memory<byte> GetMemory(int sizeHint = 0) => _last = inner.GetMemory(sizeHint);
+        public Span<byte> GetSpan(int sizeHint = 0) => (_last = inner.GetMemory(sizeHint)).Span;
     }
 }
