@@ -4,7 +4,9 @@ using ControlPlane.Features.Demo;
 using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
+using ControlPlane.Features.Limits;
 using ControlPlane.Features.Teams;
+using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Cli;
@@ -24,6 +26,8 @@ builder.AddAudit();
 builder.AddTeams();
 builder.AddKeys();
 builder.AddGateway();
+builder.AddLimits();
+builder.AddWallets();
 builder.AddDemoData();
 builder.AddShell();
 

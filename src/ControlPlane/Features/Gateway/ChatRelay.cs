@@ -2,6 +2,7 @@ using System.Globalization;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
+using ControlPlane.Features.Limits;
 using ControlPlane.Features.Metering;
 using Microsoft.Extensions.Options;
 
@@ -13,10 +14,12 @@ namespace ControlPlane.Features.Gateway;
 /// </summary>
 public sealed partial class ChatRelay(
     GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallLog callLog, StreamRelay streams,
-    IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
+    CallLimiter limits, IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
 {
     public const string DryRunHeader = "X-ControlPlane-Dry-Run";
     public const string CostHeader = "X-ControlPlane-Cost";
+    public const string BudgetRemainingHeader = "X-ControlPlane-Budget-Remaining";
+    public const string BudgetWalletHeader = "X-ControlPlane-Budget-Wallet";
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -59,6 +62,11 @@ public sealed partial class ChatRelay(
         record.ModelRequested = GatewayCall.Truncate(info!.Model, 200);
         record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
         record.Streamed = info.Stream;
+        if (limits.TryAdmit(call, info) is { } limited)
+        {
+            await limited.RefuseAsync(http, call);
+            return;
+        }
 
         var (plan, refusal) = Router.Plan(catalog.Current, info, ModelKinds.Chat, options.Value);
         if (refusal is not null)
@@ -75,12 +83,24 @@ public sealed partial class ChatRelay(
         }
 
         var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan!.WorstCaseCost, http.RequestAborted);
+        if (holdRefused?.DowngradeTo is { } cheaper && cheaper != info.Model)
+        {
+            // The wallet's policy sends calls to a cheaper alias once its money is gone.
+            var (downgraded, _) = Router.Plan(catalog.Current, info with { Model = cheaper }, ModelKinds.Chat, options.Value);
+            if (downgraded is not null)
+            {
+                (hold, holdRefused) = await spend.HoldAsync(call.Key!, downgraded.WorstCaseCost, http.RequestAborted);
+                plan = downgraded;
+                call.DowngradedTo = cheaper;
+            }
+        }
         settlement.Hold = hold;
         if (holdRefused is not null)
         {
-            await GatewayErrors.RefuseAsync(http, call, new WireError(402, "insufficient_quota", holdRefused.Message, Code: "budget_exhausted"), "budget_exhausted");
+            await GatewayErrors.RefuseBudgetAsync(http, call, holdRefused);
             return;
         }
+        SetBudgetHeaders(http, call);
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         total.CancelAfter(plan.Targets[0].Target.Provider.TotalTimeout);
@@ -198,6 +218,8 @@ public sealed partial class ChatRelay(
     {
         var record = call.Record;
         record.LatencyMs = (int)call.Elapsed.TotalMilliseconds;
+        if (call.DowngradedTo is { } cheaper)
+            record.RouteReason = GatewayCall.Truncate($"budget spent, downgraded to '{cheaper}': {record.RouteReason}", 300);
         if (metered is { } m)
         {
             record.InputTokens = m.Usage.InputTokens;
@@ -215,8 +237,16 @@ public sealed partial class ChatRelay(
         {
             record.UsageSource = UsageSource.None;
         }
-        if (hold is not null) await spend.SettleAsync(call.Key!, hold, record.Cost);
-        await callLog.RecordAsync(new MeteredCall(record, call.Payload(DateTime.UtcNow)));
+        var charges = call.Key is { } key ? spend.Settle(key, hold, record.Cost) : [];
+        await callLog.RecordAsync(new MeteredCall(record, call.Payload(DateTime.UtcNow), charges));
+    }
+
+    /// <summary>Every served call says how much its tightest wallet has left.</summary>
+    private void SetBudgetHeaders(HttpContext http, GatewayCall call)
+    {
+        if (spend.Remaining(call.Key!) is not { } budget) return;
+        http.Response.Headers[BudgetRemainingHeader] = budget.Remaining.ToString(CultureInfo.InvariantCulture);
+        http.Response.Headers[BudgetWalletHeader] = Uri.EscapeDataString(budget.WalletName);
     }
 
     private static bool IsDryRun(HttpRequest request) =>

@@ -5,6 +5,7 @@ using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
+using ControlPlane.Features.Limits;
 using ControlPlane.Features.Metering;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace ControlPlane.Features.Gateway;
 /// POST /v1/embeddings (OpenAI's format) to OpenAI-compatible and Azure OpenAI providers. Embeddings produce no
 /// output tokens; the input is metered from the provider's <c>usage.prompt_tokens</c>.
 /// </summary>
-public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallLog callLog, IOptions<GatewayOptions> options)
+public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallLog callLog, CallLimiter limits, IOptions<GatewayOptions> options)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -39,6 +40,11 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             var (json, info) = request;
             record.ModelRequested = GatewayCall.Truncate(info.Model, 200);
             record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
+            if (limits.TryAdmit(call, info) is { } limited)
+            {
+                await limited.RefuseAsync(http, call);
+                return;
+            }
             var (plan, refusal) = Router.Plan(catalog.Current, info with { MaxOutputTokens = 0 }, ModelKinds.Embedding, options.Value);
             if (refusal is not null)
             {
@@ -54,7 +60,7 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             (hold, var holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
             if (holdRefused is not null)
             {
-                await GatewayErrors.RefuseAsync(http, call, new WireError(402, "insufficient_quota", holdRefused.Message, Code: "budget_exhausted"), "budget_exhausted");
+                await GatewayErrors.RefuseBudgetAsync(http, call, holdRefused);
                 return;
             }
 
@@ -104,8 +110,8 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
                 record.Unpriced = metered.Unpriced;
             }
             record.UsageSource = metered?.Source ?? UsageSource.None;
-            if (hold is not null) await spend.SettleAsync(call.Key!, hold, record.Cost);
-            await callLog.RecordAsync(new MeteredCall(record));
+            var charges = call.Key is { } key ? spend.Settle(key, hold, record.Cost) : [];
+            await callLog.RecordAsync(new MeteredCall(record, Charges: charges));
         }
     }
 

@@ -37,6 +37,9 @@ public sealed class GatewayCall
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startedTimestamp);
 
+    /// <summary>The cheaper alias the call went to because a wallet's money was gone (Downgrade policy).</summary>
+    public string? DowngradedTo { get; set; }
+
     /// <summary>Most of a prompt or completion that is kept, for teams that keep them.</summary>
     public const int KeptPayloadLimit = 1024 * 1024;
 

@@ -21,6 +21,41 @@ public static class GatewayErrors
         return WriteAsync(http, call, error);
     }
 
+    /// <summary>
+    /// 402 when a wallet cannot cover the call: the error in the caller's format, plus a machine-readable
+    /// <c>wallet</c> object (name, limit, spent, available, when the period ends) and where to ask for more.
+    /// </summary>
+    public static async Task RefuseBudgetAsync(HttpContext http, GatewayCall call, HoldRefusal refusal)
+    {
+        call.Record.Status = StatusCodes.Status402PaymentRequired;
+        call.Record.ErrorClass = "budget_exhausted";
+        if (http.Response.HasStarted) return;
+        http.Response.StatusCode = StatusCodes.Status402PaymentRequired;
+        http.Response.ContentType = "application/json";
+        await using var json = new System.Text.Json.Utf8JsonWriter(http.Response.Body);
+        json.WriteStartObject();
+        if (call.FrontDoor == WireFormat.AnthropicMessages) json.WriteString("type", "error");
+        json.WriteStartObject("error");
+        json.WriteString("type", call.FrontDoor == WireFormat.AnthropicMessages ? "billing_error" : "insufficient_quota");
+        json.WriteString("code", "budget_exhausted");
+        json.WriteString("message", refusal.Message);
+        json.WriteStartObject("wallet");
+        json.WriteString("name", refusal.WalletName);
+        json.WriteString("limit", Money(refusal.Limit));
+        json.WriteString("spent", Money(refusal.Spent));
+        json.WriteString("available", Money(refusal.Available));
+        if (refusal.PeriodEndsAt is { } ends) json.WriteString("period_ends_at", ends);
+        else json.WriteNull("period_ends_at");
+        json.WriteString("currency", "USD");
+        json.WriteEndObject();
+        json.WriteString("request_transfer", $"{http.Request.Scheme}://{http.Request.Host}/wallets");
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(http.RequestAborted);
+    }
+
+    private static string Money(decimal value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>What the caller is told when a provider refused or failed, and the word the call log keeps.</summary>
     public static (WireError Error, string ErrorClass) FromProvider(int status, string provider, WireError? providerError, TimeSpan? retryAfter)
     {

@@ -14,8 +14,6 @@ public static class GatewayFeature
         builder.Services.AddSingleton<StreamRelay>();
         builder.Services.AddSingleton<ChatRelay>();
         builder.Services.AddSingleton<EmbeddingsRelay>();
-        // Until wallets land, nothing is limited; the wallets feature registers its own ISpendGuard.
-        builder.Services.AddSingleton<ISpendGuard, UnlimitedSpend>();
         return builder;
     }
 

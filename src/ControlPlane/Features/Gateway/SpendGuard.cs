@@ -1,28 +1,29 @@
 using ControlPlane.Features.Keys;
+using ControlPlane.Features.Metering;
 
 namespace ControlPlane.Features.Gateway;
 
-/// <summary>A reservation of a call's worst-case cost, released at settlement. Wallets decide what it holds.</summary>
-public sealed record Hold(Guid Id, decimal Amount, object? State = null);
+/// <summary>A reservation of a call's worst-case cost against every wallet that must cover it.</summary>
+public sealed record Hold(decimal Amount, object? State = null);
 
-/// <summary>Why a hold was refused, for the 402 body: which wallet, and where it stands.</summary>
-public sealed record HoldRefusal(string WalletName, decimal Balance, decimal Limit, DateTime? PeriodEndsAt, string Message);
+/// <summary>
+/// Why a hold was refused, for the 402 body: which wallet, where it stands, and (with the Downgrade policy) the
+/// cheaper alias the call may go to instead.
+/// </summary>
+public sealed record HoldRefusal(string WalletName, decimal Limit, decimal Spent, decimal Available, DateTime? PeriodEndsAt, string Message, string? DowngradeTo = null);
+
+/// <summary>What the tightest wallet of a key has left, for the response headers.</summary>
+public readonly record struct BudgetView(string WalletName, decimal Remaining);
 
 /// <summary>
 /// The hot path's money step (DESIGN "Hold" and "Settle"): hold the worst case before relaying, settle the real cost
-/// after. Until wallets exist nothing is limited; the wallets feature replaces this registration.
+/// after. Settling is in memory; the charges it returns are written with the call's row.
 /// </summary>
 public interface ISpendGuard
 {
     ValueTask<(Hold? Hold, HoldRefusal? Refusal)> HoldAsync(KeyEntry key, decimal worstCase, CancellationToken ct);
 
-    ValueTask SettleAsync(KeyEntry key, Hold hold, decimal actualCost);
-}
+    IReadOnlyList<WalletCharge> Settle(KeyEntry key, Hold? hold, decimal actualCost);
 
-internal sealed class UnlimitedSpend : ISpendGuard
-{
-    public ValueTask<(Hold? Hold, HoldRefusal? Refusal)> HoldAsync(KeyEntry key, decimal worstCase, CancellationToken ct) =>
-        ValueTask.FromResult<(Hold?, HoldRefusal?)>((new Hold(Guid.Empty, worstCase), null));
-
-    public ValueTask SettleAsync(KeyEntry key, Hold hold, decimal actualCost) => ValueTask.CompletedTask;
+    BudgetView? Remaining(KeyEntry key);
 }

@@ -5,8 +5,20 @@ using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Metering;
 
-/// <summary>A call to record, with its prompt and completion when the team keeps them.</summary>
-public sealed record MeteredCall(CallRecord Record, CallPayload? Payload = null);
+/// <summary>A call to record, with its prompt and completion when the team keeps them, and what it charged to which wallets.</summary>
+public sealed record MeteredCall(CallRecord Record, CallPayload? Payload = null, IReadOnlyList<WalletCharge>? Charges = null);
+
+/// <summary>A call's cost charged to one wallet, from this node's lease on it (null when the wallet has no limit).</summary>
+public readonly record struct WalletCharge(Guid WalletId, Guid? LeaseId, decimal Amount);
+
+/// <summary>
+/// Work that must land in the same transaction as a batch of call rows (the wallets' ledger and balances), so a call
+/// and its charges are written together or not at all.
+/// </summary>
+public interface ICallBatchHook
+{
+    Task ApplyAsync(Infrastructure.Data.ControlPlaneDb db, IReadOnlyList<MeteredCall> batch, CancellationToken ct);
+}
 
 /// <summary>
 /// The bounded queue between the gateway and <see cref="CallLogWriter"/>. When it is full, writers wait: the

@@ -7,7 +7,7 @@ namespace ControlPlane.Features.Metering;
 /// Drains <see cref="CallLog"/> into the database, many rows per transaction. A failed batch is retried until it
 /// lands (a database that is briefly gone loses nothing); on shutdown the queue is drained before the app exits.
 /// </summary>
-internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<ControlPlaneDb> dbFactory, ILogger<CallLogWriter> logger) : BackgroundService
+internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<ControlPlaneDb> dbFactory, IEnumerable<ICallBatchHook> hooks, ILogger<CallLogWriter> logger) : BackgroundService
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(200);
@@ -39,12 +39,15 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
             try
             {
                 await using var db = await dbFactory.CreateDbContextAsync();
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                foreach (var hook in hooks) await hook.ApplyAsync(db, batch, CancellationToken.None);
                 foreach (var call in batch)
                 {
                     db.Calls.Add(call.Record);
                     if (call.Payload is { } payload) db.CallPayloads.Add(payload);
                 }
                 await db.SaveChangesAsync();
+                await transaction.CommitAsync();
                 return;
             }
             catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException or TimeoutException)

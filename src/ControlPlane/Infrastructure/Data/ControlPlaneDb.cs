@@ -5,6 +5,7 @@ using ControlPlane.Features.Keys;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Teams;
+using ControlPlane.Features.Wallets;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Infrastructure.Data;
@@ -25,6 +26,10 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<Price> Prices => Set<Price>();
     public DbSet<CallRecord> Calls => Set<CallRecord>();
     public DbSet<CallPayload> CallPayloads => Set<CallPayload>();
+    public DbSet<Wallet> Wallets => Set<Wallet>();
+    public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
+    public DbSet<BudgetLease> BudgetLeases => Set<BudgetLease>();
+    public DbSet<WalletEvent> WalletEvents => Set<WalletEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ControlPlane.Features.Wallets;
+
+/// <summary>The "Wallets" section: how budget leases behave.</summary>
+public sealed class WalletOptions
+{
+    public const string Section = "Wallets";
+
+    /// <summary>How long a lease lives without renewal: a node that died gives its budget back after this.</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A lease unused this long is returned, so idle nodes do not sit on budget.</summary>
+    public TimeSpan LeaseIdleReturn { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The smallest slice a node asks for (USD): small enough for tight budgets, big enough to batch.</summary>
+    [Range(typeof(decimal), "0.000001", "1000000")]
+    public decimal MinimumLease { get; set; } = 0.01m;
+
+    /// <summary>How often leases are renewed or returned, expired leases swept and periods rolled over.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

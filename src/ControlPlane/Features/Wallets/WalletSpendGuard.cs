@@ -1,0 +1,74 @@
+using ControlPlane.Features.Gateway;
+using ControlPlane.Features.Keys;
+using ControlPlane.Features.Metering;
+
+namespace ControlPlane.Features.Wallets;
+
+/// <summary>
+/// Holds a call's worst case against every limited wallet up the key's chain (key, team, parent teams,
+/// organisation), from this node's budget leases. If any wallet cannot cover it, nothing is held and the call is
+/// refused with that wallet's numbers, or sent to a cheaper alias, or let through with a warning, as the wallet's
+/// exhaustion policy says.
+/// </summary>
+public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISpendGuard
+{
+    private sealed record Parts(IReadOnlyList<WalletInfo> Chain, BudgetLeases.HoldPart[] Held);
+
+    public async ValueTask<(Hold? Hold, HoldRefusal? Refusal)> HoldAsync(KeyEntry key, decimal worstCase, CancellationToken ct)
+    {
+        var chain = book.ChainFor(key.Id, key.TeamId);
+        var held = new List<BudgetLeases.HoldPart>(chain.Count);
+        foreach (var wallet in chain)
+        {
+            if (!wallet.Limited) continue;
+            if (await leases.TryHoldAsync(wallet, worstCase, ct) is { } part)
+            {
+                held.Add(part);
+                continue;
+            }
+            foreach (var taken in held) BudgetLeases.Release(taken, 0);
+            if (wallet.ExhaustionPolicy == ExhaustionPolicies.WarnOnly)
+                return (new Hold(0, new Parts(chain, [])), null); // allowed over the limit, by the wallet's own policy
+            return (null, Refusal(wallet));
+        }
+        return (new Hold(worstCase, new Parts(chain, [.. held])), null);
+    }
+
+    public IReadOnlyList<WalletCharge> Settle(KeyEntry key, Hold? hold, decimal actualCost)
+    {
+        var parts = hold?.State as Parts;
+        foreach (var part in parts?.Held ?? []) BudgetLeases.Release(part, actualCost);
+        if (actualCost <= 0) return [];
+        var chain = parts?.Chain ?? book.ChainFor(key.Id, key.TeamId);
+        var charges = new WalletCharge[chain.Count];
+        for (var i = 0; i < chain.Count; i++)
+        {
+            var lease = parts?.Held.FirstOrDefault(p => p.Lease.WalletId == chain[i].Id).Lease?.LeaseId;
+            charges[i] = new WalletCharge(chain[i].Id, lease, actualCost);
+        }
+        return charges;
+    }
+
+    public BudgetView? Remaining(KeyEntry key)
+    {
+        BudgetView? tightest = null;
+        foreach (var wallet in book.ChainFor(key.Id, key.TeamId))
+        {
+            if (wallet.Ceiling is not { } ceiling) continue;
+            var remaining = Math.Max(0, ceiling - wallet.Spent);
+            if (tightest is null || remaining < tightest.Value.Remaining) tightest = new BudgetView(wallet.Name, remaining);
+        }
+        return tightest;
+    }
+
+    private static HoldRefusal Refusal(WalletInfo wallet)
+    {
+        var available = Math.Max(0, (wallet.Ceiling ?? 0) - wallet.Spent - wallet.Leased);
+        var ends = wallet.PeriodEndsAt;
+        var message = $"The budget of '{wallet.Name}' is spent: {wallet.Spent:0.####} of {wallet.Limit:0.####} USD used"
+            + (ends is { } e ? $" this period (it resets {e:yyyy-MM-dd HH:mm} UTC)." : ".")
+            + " A finance admin can raise the limit or approve a budget transfer on the Wallets page.";
+        return new HoldRefusal(wallet.Name, wallet.Limit ?? 0, wallet.Spent, available, ends, message,
+            wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null);
+    }
+}
