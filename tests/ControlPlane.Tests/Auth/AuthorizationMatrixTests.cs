@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Claims;
 using ControlPlane.Features.Demo;
+using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Tests.Infrastructure;
@@ -29,6 +30,10 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/teams"] = Everyone,
         ["/keys"] = Everyone,
         ["/audit"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["/calls"] = Everyone,
+        ["/models"] = Everyone,
+        ["/providers"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["/prices"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
         ["/access-denied"] = Everyone,
         ["/sign-out"] = Everyone,
         ["/_blazor"] = Everyone,
@@ -51,7 +56,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/models", "/providers", "/prices", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 
@@ -126,6 +131,22 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
                 Assert.StartsWith("/access-denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
             }
         }
+    }
+
+    /// <summary>The pages show change controls by these policies; the services decide by the actor's role. They must agree.</summary>
+    [Theory]
+    [MemberData(nameof(AllRoles))]
+    public void The_manage_policies_admit_exactly_the_roles_the_services_let_change_things(string role)
+    {
+        var actor = new Actor(Guid.NewGuid(), $"{role}@example.test", role);
+
+        Assert.Equal(actor.CanManageAllTeams, Policies.Grants[Policies.ProvidersManage].Contains(role));
+        Assert.Equal(actor.CanManageAllTeams, Policies.Grants[Policies.ModelsManage].Contains(role));
+        Assert.Equal(PriceBookService.MayEdit(actor), Policies.Grants[Policies.PricesManage].Contains(role));
+        // Whoever may change something may also open its page.
+        Assert.True(!Policies.Grants[Policies.ProvidersManage].Contains(role) || Policies.Grants[Policies.ProvidersView].Contains(role));
+        Assert.True(!Policies.Grants[Policies.ModelsManage].Contains(role) || Policies.Grants[Policies.ModelsView].Contains(role));
+        Assert.True(!Policies.Grants[Policies.PricesManage].Contains(role) || Policies.Grants[Policies.PricesView].Contains(role));
     }
 
     private static async Task<string[]> AdmittedAsync(Endpoint endpoint, IAuthorizationPolicyProvider policies, IAuthorizationService authorization)

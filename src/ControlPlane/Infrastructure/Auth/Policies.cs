@@ -15,6 +15,13 @@ public static class Policies
     public const string KeysView = nameof(KeysView);
     public const string KeysManage = nameof(KeysManage);
     public const string AuditView = nameof(AuditView);
+    public const string CallsView = nameof(CallsView);
+    public const string ModelsView = nameof(ModelsView);
+    public const string ModelsManage = nameof(ModelsManage);
+    public const string ProvidersView = nameof(ProvidersView);
+    public const string ProvidersManage = nameof(ProvidersManage);
+    public const string PricesView = nameof(PricesView);
+    public const string PricesManage = nameof(PricesManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -30,6 +37,17 @@ public static class Policies
         [KeysView] = [.. Roles.All],
         [KeysManage] = [Roles.Owner, Roles.Admin, Roles.TeamLead],
         [AuditView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        // The call log: everyone, each seeing the calls of the teams they may see (CallQueries scopes the rows).
+        [CallsView] = [.. Roles.All],
+        // Which model aliases exist is what every caller needs to know; only Owner and Admin change them.
+        [ModelsView] = [.. Roles.All],
+        [ModelsManage] = [Roles.Owner, Roles.Admin],
+        // Providers hold the upstream credentials: admins and the auditor see them (never the secret), admins change them.
+        [ProvidersView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        [ProvidersManage] = [Roles.Owner, Roles.Admin],
+        // The price book is money: finance reads and adds prices with the admins; the auditor reads.
+        [PricesView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        [PricesManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
     };
 
     public static void AddTo(AuthorizationOptions options)
