@@ -47,6 +47,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.
         settings["Gateway:Providers:fake-azure:Models:failover"] = Aliases["azure-gpt"].Model;
         settings["Gateway:Providers:fake-openai:Models:failover"] = Aliases["gpt"].Model;
+        Settings = settings;
         App = new AppFactory(await TestDatabase.CreateAsync(provider), settings: settings);
         BaseUrl = App.ListenOnLoopback();
         Key = await CreateKeyAsync("Platform");
@@ -67,6 +68,16 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
             settings[$"{p}:Prices:{model}:CachedInput"] = CachedPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings[$"{p}:Prices:{model}:Output"] = OutputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>The configuration the app was started with (providers, aliases, prices).</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();
+
+    /// <summary>A second node of the same deployment: another app on the same database. Dispose it; not the database.</summary>
+    public (AppFactory Node, Uri BaseUrl) StartSecondNode()
+    {
+        var node = new AppFactory(App.Database, settings: Settings);
+        return (node, node.ListenOnLoopback());
     }
 
     public async Task<string> CreateKeyAsync(string teamName, DateTime? expiresAt = null) =>

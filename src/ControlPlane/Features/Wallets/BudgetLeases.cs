@@ -201,11 +201,12 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var expired = await db.BudgetLeases.AsNoTracking().Where(l => l.ReturnedAt == null && l.ExpiresAt < now).Select(l => l.Id).ToListAsync(ct);
+        var expired = await db.BudgetLeases.AsNoTracking().Where(l => l.ReturnedAt == null && l.ExpiresAt < now).Select(l => new { l.Id, l.WalletId }).ToListAsync(ct);
         var swept = 0;
-        foreach (var id in expired)
+        foreach (var (id, walletId) in expired.Select(e => (e.Id, e.WalletId)))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await Ledger.LockWalletAsync(db, walletId, ct);
             if (await db.BudgetLeases.Where(l => l.Id == id && l.ReturnedAt == null && l.ExpiresAt < now)
                     .ExecuteUpdateAsync(s => s.SetProperty(l => l.ReturnedAt, now).SetProperty(l => l.Swept, true), ct) == 0)
             {
@@ -244,6 +245,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             var now = clock.GetUtcNow().UtcDateTime;
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await Ledger.LockWalletAsync(db, lease.WalletId, ct);
             var closed = await db.BudgetLeases.Where(l => l.Id == leaseId && l.ReturnedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.ReturnedAt, now), ct);
             if (closed == 1 && unspent > 0)

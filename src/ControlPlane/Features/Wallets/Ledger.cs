@@ -1,10 +1,18 @@
 using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Wallets;
 
 /// <summary>Writes balanced ledger transactions: two legs that sum to zero.</summary>
 public static class Ledger
 {
+    /// <summary>
+    /// Takes the wallet row's lock first. Every transaction that touches a wallet and its leases does this, so all
+    /// take their locks in the same order (wallet, then lease) and two nodes can never deadlock on them.
+    /// </summary>
+    public static Task LockWalletAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct) =>
+        db.Wallets.Where(w => w.Id == walletId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Leased, w => w.Leased), ct);
+
     /// <summary>
     /// Moves <paramref name="amount"/> into (<paramref name="toWallet"/>, <paramref name="toAccount"/>) out of
     /// (<paramref name="fromWallet"/>, <paramref name="fromAccount"/>); a negative amount moves it back.

@@ -26,8 +26,9 @@ internal sealed class WalletChargeHook(EventBus events) : ICallBatchHook
                 totals[(charge.WalletId, charge.LeaseId)] = totals.GetValueOrDefault((charge.WalletId, charge.LeaseId)) + charge.Amount;
             }
         }
-        foreach (var ((wallet, lease), amount) in totals)
+        foreach (var ((wallet, lease), amount) in totals.OrderBy(t => t.Key.Wallet))
         {
+            await Ledger.LockWalletAsync(db, wallet, ct);
             // A swept lease already gave back everything not charged by then, so its late charges only add to spend.
             if (lease is { } leaseId && await db.BudgetLeases.Where(l => l.Id == leaseId && !l.Swept)
                     .ExecuteUpdateAsync(s => s.SetProperty(l => l.Used, l => l.Used + amount), ct) == 1)

@@ -9,6 +9,7 @@ public static class WalletsFeature
     {
         builder.Services.AddOptions<WalletOptions>().BindConfiguration(WalletOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WalletBook>();
+        builder.Services.AddScoped<WalletService>();
         builder.Services.AddSingleton<BudgetLeases>();
         builder.Services.AddSingleton<ISpendGuard, WalletSpendGuard>();
         builder.Services.AddSingleton<ICallBatchHook, WalletChargeHook>();

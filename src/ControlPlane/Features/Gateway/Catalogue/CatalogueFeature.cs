@@ -18,6 +18,7 @@ public static class CatalogueFeature
         builder.Services.AddScoped<ProviderService>();
         builder.Services.AddScoped<CatalogueService>();
         builder.Services.AddScoped<PriceBookService>();
+        builder.Services.AddScoped<CallQueries>();
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddHostedService<CallLogWriter>();
         builder.Services.AddSingleton<PayloadJanitor>();
