@@ -21,6 +21,13 @@ public sealed class ApiKey
     public DateTime? RevokedAt { get; set; }
     public string? RevokedBy { get; set; }
 
+    /// <summary>Calls this key may make per minute; null: no limit (see Features/Limits).</summary>
+    public int? RequestsPerMinute { get; set; }
+    /// <summary>Tokens (estimated input + max output) this key may ask for per minute; null: no limit.</summary>
+    public int? TokensPerMinute { get; set; }
+    /// <summary>This key's own per-caller call ceiling over the configured window; null: the configured default.</summary>
+    public int? CallerCeilingCalls { get; set; }
+
     public ApiKeyStatus StatusAt(DateTime now) =>
         RevokedAt is not null ? ApiKeyStatus.Revoked
         : ExpiresAt is { } expiry && expiry <= now ? ApiKeyStatus.Expired

@@ -7,10 +7,13 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlPlane.Features.Keys;
 
 /// <summary>
-/// What the gateway knows of a key: enough to admit or refuse a call without the database, and whether its team
-/// keeps prompts and completions (<see cref="KeepPayloadsDays"/>).
+/// What the gateway knows of a key: enough to admit or refuse a call without the database, whether its team
+/// keeps prompts and completions (<see cref="KeepPayloadsDays"/>), and its limits beside money (null: none; the
+/// caller ceiling falls back to the configured default), which Features/Limits enforces.
 /// </summary>
-public sealed record KeyEntry(Guid Id, Guid TeamId, string Prefix, string Name, DateTime? ExpiresAt, DateTime? RevokedAt, int? KeepPayloadsDays = null)
+public sealed record KeyEntry(
+    Guid Id, Guid TeamId, string Prefix, string Name, DateTime? ExpiresAt, DateTime? RevokedAt, int? KeepPayloadsDays = null,
+    int? RequestsPerMinute = null, int? TokensPerMinute = null, int? CallerCeilingCalls = null)
 {
     public ApiKeyStatus StatusAt(DateTime now) =>
         RevokedAt is not null ? ApiKeyStatus.Revoked
@@ -34,7 +37,8 @@ public sealed class KeyRing(IDbContextFactory<ControlPlaneDb> dbFactory)
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var keys = await (from k in db.ApiKeys.AsNoTracking()
                           join t in db.Teams.AsNoTracking() on k.TeamId equals t.Id
-                          select new { k.Hash, Entry = new KeyEntry(k.Id, k.TeamId, k.Prefix, k.Name, k.ExpiresAt, k.RevokedAt, t.KeepPayloadsDays) })
+                          select new { k.Hash, Entry = new KeyEntry(k.Id, k.TeamId, k.Prefix, k.Name, k.ExpiresAt, k.RevokedAt, t.KeepPayloadsDays,
+                              k.RequestsPerMinute, k.TokensPerMinute, k.CallerCeilingCalls) })
             .ToListAsync(ct);
         _byHash = keys.ToDictionary(k => k.Hash, k => k.Entry, StringComparer.Ordinal);
     }
