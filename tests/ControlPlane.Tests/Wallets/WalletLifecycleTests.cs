@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text;
+using ControlPlane.Features.Wallets;
+using ControlPlane.Tests.Gateway;
+using ControlPlane.Tests.Gateway.FakeUpstream;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ControlPlane.Tests.Wallets;
+
+/// <summary>Leases of dead nodes come back; periods roll over with history kept; thresholds are raised once.</summary>
+public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable where TApp : GatewayApp
+{
+    public void Dispose()
+    {
+        gateway.Upstream.Reset();
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private async Task<string> TeamNameAsync(Guid teamId)
+    {
+        await using var db = gateway.App.OpenDb();
+        return await db.Teams.Where(t => t.Id == teamId).Select(t => t.Name).SingleAsync();
+    }
+
+    private async Task<HttpResponseMessage> CallAsync(string key, string body = """{"model":"gpt","max_tokens":100,"messages":[{"role":"user","content":"go"}]}""")
+    {
+        using var client = gateway.Client(key);
+        var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        await gateway.CallAsync(response.Headers.GetValues("X-Request-Id").Single());
+        return response;
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_without_returning_its_lease_gives_the_budget_back_when_it_expires()
+    {
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Crash-{Guid.NewGuid():N}"[..20], 1m);
+        var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        var book = gateway.App.Services.GetRequiredService<WalletBook>();
+        await book.ReloadAsync();
+
+        // Another node takes a lease and dies: it never renews or returns it.
+        var doomed = ActivatorUtilities.CreateInstance<BudgetLeases>(gateway.App.Services);
+        Assert.NotNull(await doomed.TryHoldAsync(book.Find(wallet.Id)!, 0.3m, CancellationToken.None));
+        var leased = (await WalletTestKit.WalletOfTeamAsync(gateway, team)).Leased;
+        Assert.True(leased >= 0.3m);
+
+        await using (var db = gateway.App.OpenDb())
+            await db.BudgetLeases.Where(l => l.Node == doomed.Node).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
+        var swept = await gateway.App.Services.GetRequiredService<BudgetLeases>().SweepExpiredAsync(CancellationToken.None);
+
+        Assert.True(swept >= 1);
+        var after = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        Assert.Equal(0m, after.Leased);
+        await using (var db = gateway.App.OpenDb())
+        {
+            var lease = await db.BudgetLeases.AsNoTracking().SingleAsync(l => l.Node == doomed.Node);
+            Assert.True(lease.Swept);
+            Assert.NotNull(lease.ReturnedAt);
+            Assert.Equal(-leased, await db.LedgerEntries.Where(e => e.LeaseId == lease.Id && e.Kind == LedgerKinds.Release && e.WalletId == wallet.Id).SumAsync(e => e.Amount));
+        }
+        await WalletTestKit.AssertLedgerBalancesAsync(gateway);
+        doomed.Dispose();
+    }
+
+    [Fact]
+    public async Task A_new_period_resets_spend_and_keeps_the_history()
+    {
+        gateway.Upstream.Always(new FakeReply { Text = "ok", Usage = new(100, 0, 100) });
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Period-{Guid.NewGuid():N}"[..20], 5m);
+        var key = await gateway.CreateKeyAsync(await TeamNameAsync(team));
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(key)).StatusCode);
+        await WalletTestKit.ReturnLeasesAsync(gateway.App);
+        var before = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        Assert.Equal(GatewayApp.ExpectedCost(100, 0, 100), before.Spent);
+
+        var nextMonth = new DateTimeOffset(before.PeriodStart.AddMonths(1).AddHours(1), TimeSpan.Zero);
+        var maintenance = ActivatorUtilities.CreateInstance<WalletMaintenance>(gateway.App.Services, new ManualClock(nextMonth));
+        Assert.True(await maintenance.RollOverAsync() >= 1);
+
+        var after = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        Assert.Equal(0m, after.Spent);
+        Assert.Equal(before.PeriodStart.AddMonths(1), after.PeriodStart);
+        await using var db = gateway.App.OpenDb();
+        var reset = await db.LedgerEntries.AsNoTracking().Where(e => e.WalletId == after.Id && e.Kind == LedgerKinds.Reset).ToListAsync();
+        Assert.Equal(-before.Spent, Assert.Single(reset).Amount);
+        Assert.True(await db.Calls.AnyAsync(c => c.TeamId == team && c.Cost > 0), "history stays: the call rows are kept");
+        Assert.True(await db.LedgerEntries.AnyAsync(e => e.WalletId == after.Id && e.Kind == LedgerKinds.Charge), "history stays: the charges are kept");
+        await WalletTestKit.AssertLedgerBalancesAsync(gateway);
+        Assert.Equal(0, await maintenance.RollOverAsync()); // once per period
+    }
+
+    [Fact]
+    public async Task Crossing_thresholds_raises_each_event_once_per_period()
+    {
+        // Each call costs (1000 × 2.50 + 1000 × 10.00) / 1e6 = 0.0125 USD: 0.05 USD limit → 25 %, 50 %, 75 %, 100 %.
+        gateway.Upstream.Always(new FakeReply { Text = "ok", Usage = new(1000, 0, 1000) });
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Thresh-{Guid.NewGuid():N}"[..20], 0.05m, overdraft: 100m);
+        var key = await gateway.CreateKeyAsync(await TeamNameAsync(team));
+        for (var i = 0; i < 4; i++) Assert.Equal(HttpStatusCode.OK, (await CallAsync(key, """{"model":"gpt","max_tokens":1000,"messages":[{"role":"user","content":"go"}]}""")).StatusCode);
+
+        var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        await using var db = gateway.App.OpenDb();
+        var events = await db.WalletEvents.AsNoTracking().Where(e => e.WalletId == wallet.Id).OrderBy(e => e.Threshold).ToListAsync();
+        Assert.Equal([80, 90, 95, 100], events.Select(e => e.Threshold));
+        Assert.Equal(WalletEventKinds.Exhausted, events[^1].Kind);
+        Assert.Equal(100, wallet.AnnouncedThreshold);
+    }
+}
+
+public sealed class WalletLifecycleTests_on_Sqlite(SqliteGatewayApp g) : WalletLifecycleTests<SqliteGatewayApp>(g), IClassFixture<SqliteGatewayApp>;
+
+public sealed class WalletLifecycleTests_on_Postgres(PostgresGatewayApp g) : WalletLifecycleTests<PostgresGatewayApp>(g), IClassFixture<PostgresGatewayApp>;
