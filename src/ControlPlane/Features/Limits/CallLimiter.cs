@@ -24,7 +24,7 @@ namespace ControlPlane.Features.Limits;
 /// tokens/min is charged no tokens. Changing a key's limit starts that limit afresh.
 /// <para>
 /// Limiters are created on a key's (caller's) first call and kept in concurrent dictionaries, so an admitted call
-/// costs a dictionary lookup and an uncontended lock per limit, and allocates nothing. None of them runs its own
+/// costs a dictionary lookup and one or two short locks per limit, and allocates nothing. None of them runs its own
 /// timer: one sweep a second slides the windows, refills the buckets and forgets limiters with nothing to remember
 /// (windows idle for two windows; buckets as soon as they are full). A token bucket is forgotten when full because
 /// the framework's manually refilled bucket would otherwise credit the time it sat full to the next call's refill.
