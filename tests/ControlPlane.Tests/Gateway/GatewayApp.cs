@@ -42,6 +42,11 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         Provider("fake-anthropic", "anthropic", Upstream.BaseUrl);
         Provider("fake-gemini", "gemini", Upstream.BaseUrl);
         foreach (var (alias, (name, model)) in Aliases) settings[$"Gateway:Providers:{name}:Models:{alias}"] = model;
+        // A provider that waits little and never retries: the timeout test's target.
+        Provider("fake-slow", "openai", $"{Upstream.BaseUrl}/v1", model: "slow-model");
+        settings["Gateway:Providers:fake-slow:Models:slow"] = "slow-model";
+        settings["Gateway:Providers:fake-slow:FirstByteTimeoutSeconds"] = "2";
+        settings["Gateway:Providers:fake-slow:MaxRetries"] = "0";
         // An alias with no price: refused by default.
         settings["Gateway:Providers:fake-openai:Models:unpriced"] = "some-new-model";
         // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.
@@ -53,7 +58,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         Key = await CreateKeyAsync("Platform");
         return;
 
-        void Provider(string name, string kind, string url, string? apiVersion = null)
+        void Provider(string name, string kind, string url, string? apiVersion = null, string? model = null)
         {
             var p = $"Gateway:Providers:{name}";
             settings[$"{p}:Kind"] = kind;
@@ -61,9 +66,10 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
             settings[$"{p}:ApiKey"] = Upstream.ApiKey;
             settings[$"{p}:ApiVersion"] = apiVersion;
             settings[$"{p}:MaxRetries"] = "2";
-            settings[$"{p}:FirstByteTimeoutSeconds"] = "3";
-            settings[$"{p}:IdleTimeoutSeconds"] = "3";
-            var model = Aliases.Values.First(a => a.Provider == name).Model;
+            // Generous: hundreds of concurrent calls on a busy 2-core CI machine must not time out.
+            settings[$"{p}:FirstByteTimeoutSeconds"] = "30";
+            settings[$"{p}:IdleTimeoutSeconds"] = "30";
+            model ??= Aliases.Values.First(a => a.Provider == name).Model;
             settings[$"{p}:Prices:{model}:Input"] = InputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings[$"{p}:Prices:{model}:CachedInput"] = CachedPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings[$"{p}:Prices:{model}:Output"] = OutputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);

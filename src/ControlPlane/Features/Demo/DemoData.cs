@@ -81,6 +81,11 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
         await keys.RevokeAsync(Seeder, retired, ct);
 
         DemoGateway.Seed(db, calling, now);
+        DemoWallets.Seed(db, org.Id, new Dictionary<string, Guid>
+        {
+            ["Engineering"] = engineering, ["Platform"] = platform, ["Search"] = search,
+            ["Mobile"] = mobile, ["Research"] = research, ["Sales"] = sales,
+        }, now);
         await db.SaveChangesAsync(ct);
 
         async Task<Guid> Team(string name, Guid? parent) => (await teams.CreateAsync(Seeder, name, parent, ct)).Value!.Id;

@@ -28,6 +28,8 @@ public static class GatewayFeature
                 var call = new GatewayCall(http, clock.GetUtcNow().UtcDateTime);
                 http.Features.Set(call);
                 http.Response.Headers[GatewayCall.RequestIdHeader] = call.RequestId;
+                // Anthropic's SDKs read the id from their own header name.
+                if (call.FrontDoor == Wire.WireFormat.AnthropicMessages) http.Response.Headers["request-id"] = call.RequestId;
             }
             return next(http);
         });

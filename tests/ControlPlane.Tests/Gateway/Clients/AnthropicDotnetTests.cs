@@ -42,16 +42,16 @@ public abstract class AnthropicDotnetTests<TApp> where TApp : GatewayApp
     }
 
     /// <summary>
-    /// Validation makes the SDK check every field its model requires. Off for tool use: SDK 13.12 requires
-    /// tool_use.caller, which the gateway's translated blocks (and the fake Anthropic) do not send.
+    /// Validation makes the SDK check every field its model requires (SDK 13.12 requires tool_use.caller, for one),
+    /// so what the gateway writes is held to the SDK's own model.
     /// </summary>
-    private AnthropicClient Connect(RequestIds ids, bool validate = true) => new(new ClientOptions
+    private AnthropicClient Connect(RequestIds ids) => new(new ClientOptions
     {
         BaseUrl = gateway.BaseUrl.ToString().TrimEnd('/'),
         ApiKey = gateway.Key,
         HttpClient = new HttpClient(ids),
         MaxRetries = 0,
-        ResponseValidation = validate,
+        ResponseValidation = true,
     });
 
     [Theory]
@@ -120,7 +120,7 @@ public abstract class AnthropicDotnetTests<TApp> where TApp : GatewayApp
             new FakeReply { ToolCalls = ToolScript.Calls, Usage = first },
             new FakeReply { Text = "Sunny in Zurich; 14:05 in Oslo.", Usage = second });
         var ids = new RequestIds();
-        using var client = Connect(ids, validate: false);
+        using var client = Connect(ids);
         List<MessageParam> messages = [new UserMessageParam("anthropic-tools: weather in Zurich, time in Oslo?")];
 
         var call = await client.Messages.Create(new MessageCreateParams { Model = alias, MaxTokens = 512, Tools = Tools, Messages = messages });
@@ -154,7 +154,7 @@ public abstract class AnthropicDotnetTests<TApp> where TApp : GatewayApp
         var usage = new FakeUsage(330, 0, 48);
         gateway.Upstream.Enqueue(new FakeReply { ToolCalls = ToolScript.Calls, ArgumentChunks = 5, Usage = usage });
         var ids = new RequestIds();
-        using var client = Connect(ids, validate: false);
+        using var client = Connect(ids);
 
         var stream = await Collect(client.Messages.CreateStreaming(new MessageCreateParams
         {

@@ -85,6 +85,7 @@ internal static class AnthropicWire
         ["type"] = "tool_use",
         ["id"] = tool.Id ?? $"toolu_fake{index}",
         ["name"] = tool.Name,
+        ["caller"] = new JsonObject { ["type"] = "direct" },
         ["input"] = input,
     };
 

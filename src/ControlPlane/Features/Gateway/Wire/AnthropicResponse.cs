@@ -60,6 +60,7 @@ internal static class AnthropicResponse
                     w.WriteString("type", "tool_use");
                     w.WriteString("id", call.Id);
                     w.WriteString("name", call.Name);
+                    WriteDirectCaller(w);
                     w.WritePropertyName("input");
                     JsonWire.WriteObjectOrEmpty(w, call.ArgumentsJson);
                     w.WriteEndObject();
@@ -77,4 +78,12 @@ internal static class AnthropicResponse
     }
 
     public static string NewId() => "msg_" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Anthropic marks who asked for a tool call; ours always come straight from the model.</summary>
+    internal static void WriteDirectCaller(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject("caller"u8);
+        w.WriteString("type"u8, "direct"u8);
+        w.WriteEndObject();
+    }
 }

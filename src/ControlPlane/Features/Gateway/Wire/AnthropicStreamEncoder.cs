@@ -86,6 +86,7 @@ internal sealed class AnthropicStreamEncoder(string model) : StreamEncoder(model
         w.WriteString("type"u8, "tool_use"u8);
         w.WriteString("id"u8, id);
         w.WriteString("name"u8, name);
+        AnthropicResponse.WriteDirectCaller(w);
         w.WriteStartObject("input"u8);
         w.WriteEndObject();
         w.WriteEndObject();
