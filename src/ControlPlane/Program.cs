@@ -43,6 +43,7 @@ app.UseShell();
 app.MapHealthEndpoints();
 app.MapAuthEndpoints();
 app.MapGatewayEndpoints();
+app.MapWalletsEndpoints();
 app.MapShell();
 
 await app.RunAsync();

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
+using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -34,6 +35,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/models"] = Everyone,
         ["/providers"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         ["/prices"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        ["/wallets"] = Everyone,
+        ["/wallets/chargeback.csv"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
         ["/access-denied"] = Everyone,
         ["/sign-out"] = Everyone,
         ["/_blazor"] = Everyone,
@@ -56,7 +59,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/models", "/providers", "/prices", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 
@@ -100,7 +103,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         foreach (var route in Gettable)
         {
             var response = await client.GetAsync(route);
-            if (Matrix[route].Contains(Anonymous))
+            if (Matrix[RouteOf(route)].Contains(Anonymous))
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {route} as anonymous answered {(int)response.StatusCode}");
             else
             {
@@ -122,7 +125,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         foreach (var route in Gettable)
         {
             var response = await client.GetAsync(route);
-            var admitted = Matrix[route].Contains(Anonymous) || Matrix[route].Contains(role);
+            var admitted = Matrix[RouteOf(route)].Contains(Anonymous) || Matrix[RouteOf(route)].Contains(role);
             if (admitted)
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {route} as {role} answered {(int)response.StatusCode}");
             else
@@ -143,6 +146,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         Assert.Equal(actor.CanManageAllTeams, Policies.Grants[Policies.ProvidersManage].Contains(role));
         Assert.Equal(actor.CanManageAllTeams, Policies.Grants[Policies.ModelsManage].Contains(role));
         Assert.Equal(PriceBookService.MayEdit(actor), Policies.Grants[Policies.PricesManage].Contains(role));
+        // Whoever may change budgets may open the Wallets page and take the chargeback.
+        Assert.True(!WalletService.MayEdit(actor) || Policies.Grants[Policies.WalletsView].Contains(role));
+        Assert.True(!WalletService.MayEdit(actor) || Policies.Grants[Policies.ChargebackExport].Contains(role));
         // Whoever may change something may also open its page.
         Assert.True(!Policies.Grants[Policies.ProvidersManage].Contains(role) || Policies.Grants[Policies.ProvidersView].Contains(role));
         Assert.True(!Policies.Grants[Policies.ModelsManage].Contains(role) || Policies.Grants[Policies.ModelsView].Contains(role));
@@ -169,6 +175,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     private static bool IsStaticAsset(string pattern) =>
         pattern.StartsWith("_content/", StringComparison.Ordinal) || pattern.StartsWith("_framework/", StringComparison.Ordinal)
         || pattern.StartsWith("assets/", StringComparison.Ordinal);
+
+    /// <summary>The matrix's route for a URL walked over HTTP (its query left off).</summary>
+    private static string RouteOf(string url) => url.Split('?')[0];
 
     private static string Normalize(string pattern) => "/" + pattern.Trim('/');
 }

@@ -3,6 +3,7 @@ using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
+using ControlPlane.Features.Wallets;
 
 namespace ControlPlane.Tests.Components;
 
@@ -46,6 +47,48 @@ public sealed class ShellComponentTests
         var order = GatewayAreas.Select(p => html.IndexOf($"href=\"{p}\"", StringComparison.Ordinal)).Where(i => i >= 0).ToList();
         Assert.Equal(order.Order(), order);
         Assert.True(html.IndexOf(">Gateway<", StringComparison.Ordinal) < order[0]);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllRoles))]
+    public async Task The_nav_lists_wallets_to_every_role_before_the_gateway_group(string role)
+    {
+        var html = await StaticRenderer.RenderAsync<NavMenu>(role);
+
+        Assert.Contains("href=\"/wallets\"", html, StringComparison.Ordinal);
+        Assert.Contains(">Wallets<", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("href=\"/wallets\"", StringComparison.Ordinal) < html.IndexOf(">Gateway<", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string> AllRoles => [.. Roles.All];
+
+    [Theory]
+    [InlineData(0, "success")]
+    [InlineData(79.9, "success")]
+    [InlineData(80, "warning")]
+    [InlineData(100, "danger")]
+    [InlineData(130, "danger")]
+    public async Task A_utilisation_bar_takes_its_colour_from_the_thresholds(decimal spent, string style)
+    {
+        var row = new WalletRow(Guid.NewGuid(), "Team Sales", WalletOwners.Team, Guid.NewGuid(), null, 0, "Team Sales", 100m, 0m, WalletPeriods.Monthly,
+            DateTime.UtcNow, null, spent, 0m, [80, 90, 95], ExhaustionPolicies.Block, null, null, []);
+
+        var html = await StaticRenderer.RenderAsync<UtilisationBar>(parameters: new() { [nameof(UtilisationBar.Row)] = row });
+
+        Assert.Contains($"rz-progressbar-{style}", html, StringComparison.Ordinal);
+        Assert.Contains($">{spent.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} %<", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wallet_without_a_limit_shows_no_bar()
+    {
+        var row = new WalletRow(Guid.NewGuid(), "Acme", WalletOwners.Organization, Guid.NewGuid(), null, 0, "Acme", null, 0m, WalletPeriods.None,
+            DateTime.UtcNow, null, 12m, 0m, [80], ExhaustionPolicies.Block, null, null, []);
+
+        var html = await StaticRenderer.RenderAsync<UtilisationBar>(parameters: new() { [nameof(UtilisationBar.Row)] = row });
+
+        Assert.DoesNotContain("rz-progressbar", html, StringComparison.Ordinal);
+        Assert.Contains(">no limit<", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,6 +10,8 @@ public static class WalletsFeature
         builder.Services.AddOptions<WalletOptions>().BindConfiguration(WalletOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<WalletBook>();
         builder.Services.AddScoped<WalletService>();
+        builder.Services.AddScoped<WalletQueries>();
+        builder.Services.AddScoped<ChargebackExport>();
         builder.Services.AddSingleton<BudgetLeases>();
         builder.Services.AddSingleton<ISpendGuard, WalletSpendGuard>();
         builder.Services.AddSingleton<ICallBatchHook, WalletChargeHook>();

@@ -22,6 +22,8 @@ public static class Policies
     public const string ProvidersManage = nameof(ProvidersManage);
     public const string PricesView = nameof(PricesView);
     public const string PricesManage = nameof(PricesManage);
+    public const string WalletsView = nameof(WalletsView);
+    public const string ChargebackExport = nameof(ChargebackExport);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -48,6 +50,11 @@ public static class Policies
         // The price book is money: finance reads and adds prices with the admins; the auditor reads.
         [PricesView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
         [PricesManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
+        // Budgets: everyone sees the wallets of the teams they may see (WalletQueries scopes the rows); Owner and
+        // FinanceAdmin change them (WalletService.MayEdit).
+        [WalletsView] = [.. Roles.All],
+        // The chargeback is every team's spend: the org-wide roles that deal with money or check it.
+        [ChargebackExport] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
     };
 
     public static void AddTo(AuthorizationOptions options)
