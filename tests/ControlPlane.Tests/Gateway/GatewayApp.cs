@@ -47,6 +47,11 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         settings["Gateway:Providers:fake-slow:Models:slow"] = "slow-model";
         settings["Gateway:Providers:fake-slow:FirstByteTimeoutSeconds"] = "2";
         settings["Gateway:Providers:fake-slow:MaxRetries"] = "0";
+        // A much cheaper alias, for wallets that downgrade when their money is gone.
+        settings["Gateway:Providers:fake-openai:Models:cheap"] = "cheap-model";
+        settings["Gateway:Providers:fake-openai:Prices:cheap-model:Input"] = "0.01";
+        settings["Gateway:Providers:fake-openai:Prices:cheap-model:CachedInput"] = "0.01";
+        settings["Gateway:Providers:fake-openai:Prices:cheap-model:Output"] = "0.01";
         // An alias with no price: refused by default.
         settings["Gateway:Providers:fake-openai:Models:unpriced"] = "some-new-model";
         // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.

@@ -96,6 +96,40 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
     }
 
     [Fact]
+    public async Task A_wallet_that_downgrades_sends_calls_to_the_cheaper_alias_once_its_money_is_gone()
+    {
+        gateway.Upstream.Always(new FakeReply { Text = "cheap answer", Usage = new(10, 0, 10) });
+        // 0.0009 USD cannot cover gpt's worst case (100 output tokens at 10 USD/M) but covers 'cheap' many times.
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Down-{Guid.NewGuid():N}"[..20], 0.0009m, policy: ExhaustionPolicies.Downgrade, downgradeTo: "cheap");
+        var key = await gateway.CreateKeyAsync(await TeamNameAsync(team));
+
+        var response = await CallAsync(key);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var row = await gateway.CallAsync(response.Headers.GetValues("X-Request-Id").Single());
+        Assert.Equal("cheap-model", row.ModelServed);
+        Assert.Equal("gpt", row.ModelRequested);
+        Assert.Contains("downgraded to 'cheap'", row.RouteReason, StringComparison.Ordinal);
+        Assert.Equal((10 * 0.01m + 10 * 0.01m) / 1_000_000m, row.Cost);
+    }
+
+    [Fact]
+    public async Task A_wallet_that_only_warns_lets_calls_through_and_records_the_spend()
+    {
+        gateway.Upstream.Always(new FakeReply { Text = "ok", Usage = new(100, 0, 100) });
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Warn-{Guid.NewGuid():N}"[..20], 0.0001m, policy: ExhaustionPolicies.WarnOnly);
+        var key = await gateway.CreateKeyAsync(await TeamNameAsync(team));
+
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(key)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(key)).StatusCode);
+
+        var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        Assert.Equal(2 * GatewayApp.ExpectedCost(100, 0, 100), wallet.Spent);
+        Assert.True(wallet.Spent > wallet.Limit, "warn-only lets spend pass the limit, and says so in the ledger");
+        await WalletTestKit.AssertLedgerBalancesAsync(gateway);
+    }
+
+    [Fact]
     public async Task Crossing_thresholds_raises_each_event_once_per_period()
     {
         // Each call costs (1000 × 2.50 + 1000 × 10.00) / 1e6 = 0.0125 USD: 0.05 USD limit → 25 %, 50 %, 75 %, 100 %.

@@ -16,7 +16,8 @@ public static class WalletTestKit
     private static readonly Actor Admin = new(null, "test-admin", Roles.Admin);
 
     /// <summary>A new team (under <paramref name="parent"/>, if given) with a wallet of the given limit.</summary>
-    public static async Task<Guid> TeamWithBudgetAsync(GatewayApp gateway, string name, decimal? limit, Guid? parent = null, decimal overdraft = 0)
+    public static async Task<Guid> TeamWithBudgetAsync(GatewayApp gateway, string name, decimal? limit, Guid? parent = null, decimal overdraft = 0,
+        string policy = ExhaustionPolicies.Block, string? downgradeTo = null)
     {
         return await gateway.App.WithScopeAsync(async sp =>
         {
@@ -24,7 +25,7 @@ public static class WalletTestKit
             Assert.True(team.Succeeded, team.Error);
             await EnsureOrganizationWalletAsync(sp);
             var wallet = await sp.GetRequiredService<WalletService>().SaveAsync(Finance, WalletOwners.Team, team.Value!.Id,
-                new WalletForm { Limit = limit, Period = WalletPeriods.Monthly, OverdraftPercent = overdraft });
+                new WalletForm { Limit = limit, Period = WalletPeriods.Monthly, OverdraftPercent = overdraft, ExhaustionPolicy = policy, DowngradeAlias = downgradeTo });
             Assert.True(wallet.Succeeded, wallet.Error);
             return team.Value.Id;
         });
