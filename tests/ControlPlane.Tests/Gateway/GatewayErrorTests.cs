@@ -230,7 +230,8 @@ public abstract class GatewayErrorTests<TApp>(TApp gateway) : IDisposable where 
     [Fact]
     public async Task A_client_that_leaves_mid_stream_is_billed_for_what_was_generated()
     {
-        gateway.Upstream.Enqueue(new FakeReply { Text = string.Concat(Enumerable.Repeat("word ", 40)), Chunks = 40, ChunkDelay = TimeSpan.FromMilliseconds(100), Usage = new(30, 0, 40) });
+        // 80 chunks 100 ms apart: the stream cannot end before the gateway notices the client is gone.
+        gateway.Upstream.Enqueue(new FakeReply { Text = string.Concat(Enumerable.Repeat("word ", 80)), Chunks = 80, ChunkDelay = TimeSpan.FromMilliseconds(100), Usage = new(30, 0, 80) });
         string requestId;
         using (var client = gateway.Client(gateway.Key))
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json("""{"model":"gpt","stream":true,"messages":[{"role":"user","content":"Hi"}]}""") })
@@ -247,7 +248,8 @@ public abstract class GatewayErrorTests<TApp>(TApp gateway) : IDisposable where 
         var row = await gateway.CallAsync(requestId);
         Assert.Equal((499, "client_disconnected"), (row.Status, row.ErrorClass));
         Assert.Equal(UsageSource.Estimated, row.UsageSource);
-        Assert.InRange(row.OutputTokens, 1, 39);
+        // Estimated from the text that went by (5 characters a chunk, 4 a token): some, never the whole answer's 100.
+        Assert.InRange(row.OutputTokens, 1, 99);
         Assert.True(row.Cost > 0);
     }
 
