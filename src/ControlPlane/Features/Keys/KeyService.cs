@@ -9,7 +9,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlPlane.Features.Keys;
 
 /// <summary>A key as lists show it; never the hash.</summary>
-public sealed record KeyRow(Guid Id, string Name, string Prefix, Guid TeamId, string TeamPath, DateTime CreatedAt, string CreatedBy, DateTime? ExpiresAt, DateTime? RevokedAt, ApiKeyStatus Status);
+public sealed record KeyRow(Guid Id, string Name, string Prefix, Guid TeamId, string TeamPath, DateTime CreatedAt, string CreatedBy, DateTime? ExpiresAt, DateTime? RevokedAt, ApiKeyStatus Status,
+    int? RequestsPerMinute = null, int? TokensPerMinute = null, int? CallerCeilingCalls = null);
 
 /// <summary>A key just made: the only moment its plaintext exists outside the caller's hands.</summary>
 public sealed record CreatedKey(ApiKey Key, string Plaintext);
@@ -29,7 +30,8 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
         search = search?.Trim();
         return [.. keys
             .Where(k => paths.ContainsKey(k.TeamId))
-            .Select(k => new KeyRow(k.Id, k.Name, k.Prefix, k.TeamId, paths[k.TeamId], k.CreatedAt, k.CreatedBy, k.ExpiresAt, k.RevokedAt, k.StatusAt(now)))
+            .Select(k => new KeyRow(k.Id, k.Name, k.Prefix, k.TeamId, paths[k.TeamId], k.CreatedAt, k.CreatedBy, k.ExpiresAt, k.RevokedAt, k.StatusAt(now),
+                k.RequestsPerMinute, k.TokensPerMinute, k.CallerCeilingCalls))
             .Where(r => string.IsNullOrEmpty(search)
                 || r.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
                 || r.Prefix.Contains(search, StringComparison.OrdinalIgnoreCase)
