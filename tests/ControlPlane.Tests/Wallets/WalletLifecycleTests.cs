@@ -69,6 +69,50 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
     }
 
     [Fact]
+    public async Task A_charge_that_lands_after_its_lease_was_swept_keeps_the_ledger_balanced()
+    {
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Late-{Guid.NewGuid():N}"[..20], 1m);
+        var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        var book = gateway.App.Services.GetRequiredService<WalletBook>();
+        await book.ReloadAsync();
+        var doomed = ActivatorUtilities.CreateInstance<BudgetLeases>(gateway.App.Services);
+        var part = await doomed.TryHoldAsync(book.Find(wallet.Id)!, 0.2m, CancellationToken.None);
+        Assert.NotNull(part);
+        await using (var db = gateway.App.OpenDb())
+            await db.BudgetLeases.Where(l => l.Node == doomed.Node).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
+        await gateway.App.Services.GetRequiredService<BudgetLeases>().SweepExpiredAsync(CancellationToken.None);
+
+        // The call that held on the swept lease finishes now and its charge arrives.
+        var record = new ControlPlane.Features.Metering.CallRecord { Id = Guid.CreateVersion7(), At = DateTime.UtcNow, Endpoint = "chat", TeamId = team, Status = 200, Cost = 0.05m };
+        await gateway.App.Services.GetRequiredService<ControlPlane.Features.Metering.CallLog>().RecordAsync(
+            new ControlPlane.Features.Metering.MeteredCall(record, Charges: [new(wallet.Id, part.Value.LeaseId, 0.05m)]));
+        await gateway.CallAsync($"req_{record.Id:N}");
+
+        var after = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        Assert.Equal(0.05m, after.Spent);
+        Assert.Equal(0m, after.Leased);
+        await WalletTestKit.AssertLedgerBalancesAsync(gateway);
+        doomed.Dispose();
+    }
+
+    [Fact]
+    public async Task A_call_that_costs_more_than_its_hold_still_leaves_nothing_leased()
+    {
+        // max_tokens 10 is held, but the provider reports 5,000 output tokens.
+        gateway.Upstream.Always(new FakeReply { Text = "long", Usage = new(10, 0, 5000) });
+        var team = await WalletTestKit.TeamWithBudgetAsync(gateway, $"Over-{Guid.NewGuid():N}"[..20], 1m);
+        var key = await gateway.CreateKeyAsync(await TeamNameAsync(team));
+
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(key, """{"model":"gpt","max_tokens":10,"messages":[{"role":"user","content":"go"}]}""")).StatusCode);
+        await WalletTestKit.ReturnLeasesAsync(gateway.App);
+
+        var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
+        Assert.Equal(GatewayApp.ExpectedCost(10, 0, 5000), wallet.Spent);
+        Assert.Equal(0m, wallet.Leased);
+        await WalletTestKit.AssertLedgerBalancesAsync(gateway);
+    }
+
+    [Fact]
     public async Task A_new_period_resets_spend_and_keeps_the_history()
     {
         gateway.Upstream.Always(new FakeReply { Text = "ok", Usage = new(100, 0, 100) });

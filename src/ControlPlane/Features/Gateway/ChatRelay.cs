@@ -29,6 +29,23 @@ public sealed partial class ChatRelay(
         {
             await RunAsync(http, call, settlement);
         }
+        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested)
+        {
+            call.Record.Status = 499;
+            call.Record.ErrorClass ??= "client_disconnected";
+            LogAborted(logger, ex, call.RequestId);
+        }
+        catch (OperationCanceledException)
+        {
+            // The call's total time ran out while the provider was still being asked (retries included).
+            await GatewayErrors.RefuseAsync(http, call, new WireError(504, "api_error", "The provider did not answer within the call's time limit."), "upstream_timeout");
+        }
+        catch (Exception ex)
+        {
+            // Never a bare 500: the caller gets its own error format, the row says what happened, the log has the rest.
+            LogFailed(logger, ex, call.RequestId);
+            await GatewayErrors.RefuseAsync(http, call, new WireError(500, "api_error", $"ControlPlane failed to complete the call; quote {call.RequestId} when you report it."), "internal_error");
+        }
         finally
         {
             // Refused, failed, dry run or served: every call is settled and gets its row.
@@ -104,11 +121,11 @@ public sealed partial class ChatRelay(
 
         using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         total.CancelAfter(plan.Targets[0].Target.Provider.TotalTimeout);
-        settlement.Metered = await RelayAsync(http, call, body, info, plan, total.Token);
+        settlement.Metered = await RelayAsync(http, call, body, info, plan, settlement, total.Token);
     }
 
     /// <summary>Tries each target in order until one answers; then relays its answer to the caller.</summary>
-    private async Task<Metered?> RelayAsync(HttpContext http, GatewayCall call, RequestBody body, RequestInfo info, RoutePlan plan, CancellationToken ct)
+    private async Task<Metered?> RelayAsync(HttpContext http, GatewayCall call, RequestBody body, RequestInfo info, RoutePlan plan, Settlement settlement, CancellationToken ct)
     {
         var record = call.Record;
         var failovers = new List<string>();
@@ -131,7 +148,7 @@ public sealed partial class ChatRelay(
                 using var response = outcome.Response!;
                 return info.Stream
                     ? await streams.RelayAsync(http, call, response, provider, info, rate, ct)
-                    : await RelayWholeAsync(http, call, response, providerFormat, info, rate, ct);
+                    : await RelayWholeAsync(http, call, response, providerFormat, info, rate, settlement, ct);
             }
 
             var (error, errorClass, retryAfter) = await DescribeFailureAsync(outcome, provider.Name, providerFormat, ct);
@@ -170,20 +187,34 @@ public sealed partial class ChatRelay(
         return (error, errorClass, retryAfter);
     }
 
-    private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate, CancellationToken ct)
+    private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate, Settlement settlement, CancellationToken ct)
     {
         byte[] providerBytes;
         try
         {
             providerBytes = await ReadCappedAsync(response, 64 * 1024 * 1024, ct);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
         {
+            // The provider worked on it even if we never saw the end: bill the input at least.
+            settlement.Metered = Metered.Estimate(info, 0, rate);
+            if (http.RequestAborted.IsCancellationRequested) throw;
             await GatewayErrors.RefuseAsync(http, call, new WireError(502, "api_error", $"The provider {call.Record.ProviderName} broke off its answer."), "upstream_cut");
-            return Metered.Estimate(info, 0, rate);
+            return settlement.Metered;
         }
-        var translated = WireTranslation.TranslateResponse(providerBytes, providerFormat, call.FrontDoor, info.Model);
-        var metered = translated.Usage is { } usage
+        TranslatedResponse translated;
+        try
+        {
+            translated = WireTranslation.TranslateResponse(providerBytes, providerFormat, call.FrontDoor, info.Model);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            settlement.Metered = Metered.Estimate(info, 0, rate);
+            await GatewayErrors.RefuseAsync(http, call, new WireError(502, "api_error", $"The provider {call.Record.ProviderName} answered with something that is not its API's JSON."), "upstream_bad_body");
+            return settlement.Metered;
+        }
+        // Metered before a byte goes out: a client that leaves while the answer is written is still billed.
+        var metered = settlement.Metered = translated.Usage is { } usage
             ? Metered.Reported(usage, rate)
             : Metered.Estimate(info, translated.OutputCharacters, rate);
         call.Record.Status = 200;
@@ -251,6 +282,12 @@ public sealed partial class ChatRelay(
 
     private static bool IsDryRun(HttpRequest request) =>
         request.Headers.TryGetValue(DryRunHeader, out var value) && string.Equals(value.ToString(), "true", StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Call {RequestId}: the client left")]
+    private static partial void LogAborted(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {RequestId} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: failing over from {Provider} ({ErrorClass})")]
     private static partial void LogFailover(ILogger logger, string requestId, string provider, string errorClass);

@@ -17,7 +17,8 @@ public readonly record struct WalletCharge(Guid WalletId, Guid? LeaseId, decimal
 /// </summary>
 public interface ICallBatchHook
 {
-    Task ApplyAsync(Infrastructure.Data.ControlPlaneDb db, IReadOnlyList<MeteredCall> batch, CancellationToken ct);
+    /// <summary>Adds the batch's work to <paramref name="db"/>'s transaction; returns what to do once it committed.</summary>
+    Task<Action?> ApplyAsync(Infrastructure.Data.ControlPlaneDb db, IReadOnlyList<MeteredCall> batch, CancellationToken ct);
 }
 
 /// <summary>

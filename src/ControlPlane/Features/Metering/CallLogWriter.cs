@@ -40,14 +40,19 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
             {
                 await using var db = await dbFactory.CreateDbContextAsync();
                 await using var transaction = await db.Database.BeginTransactionAsync();
-                foreach (var hook in hooks) await hook.ApplyAsync(db, batch, CancellationToken.None);
                 foreach (var call in batch)
                 {
                     db.Calls.Add(call.Record);
                     if (call.Payload is { } payload) db.CallPayloads.Add(payload);
                 }
+                // The rows first, then the hooks: wallet rows are locked for as short a time as possible.
+                await db.SaveChangesAsync();
+                var afterCommit = new List<Action>();
+                foreach (var hook in hooks)
+                    if (await hook.ApplyAsync(db, batch, CancellationToken.None) is { } then) afterCommit.Add(then);
                 await db.SaveChangesAsync();
                 await transaction.CommitAsync();
+                foreach (var then in afterCommit) then();
                 return;
             }
             catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException or TimeoutException)

@@ -13,13 +13,15 @@ public sealed record WalletInfo(Guid Id, string Name, decimal? Limit, decimal? C
 
 /// <summary>
 /// The wallets in memory, and for each key the chain of wallets a call must be covered by: the key's own wallet (if
-/// it has one), its team's, every parent team's, and the organisation's. Reloaded every few seconds and on changes.
+/// it has one), its team's and every ancestor team's that has one, and the organisation's. The chain follows who owns
+/// what today (a team's wallet added later, a team moved), not the parent recorded when a wallet was created.
+/// Reloaded every few seconds and on changes.
 /// </summary>
 public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
 {
     private volatile Snapshot _current = new([], [], []);
 
-    private sealed record Snapshot(Dictionary<Guid, WalletInfo> Wallets, Dictionary<(string Kind, Guid Owner), Guid> ByOwner, Dictionary<Guid, WalletInfo[]> ChainFrom);
+    private sealed record Snapshot(Dictionary<Guid, WalletInfo> Wallets, Dictionary<Guid, WalletInfo[]> ByTeam, Dictionary<Guid, WalletInfo[]> ByKey);
 
     public WalletInfo? Find(Guid walletId) => _current.Wallets.GetValueOrDefault(walletId);
 
@@ -27,9 +29,7 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
     public IReadOnlyList<WalletInfo> ChainFor(Guid keyId, Guid teamId)
     {
         var s = _current;
-        if (s.ByOwner.TryGetValue((WalletOwners.Key, keyId), out var own) && s.ChainFrom.TryGetValue(own, out var keyChain)) return keyChain;
-        if (s.ByOwner.TryGetValue((WalletOwners.Team, teamId), out var team) && s.ChainFrom.TryGetValue(team, out var teamChain)) return teamChain;
-        return [];
+        return s.ByKey.TryGetValue(keyId, out var own) ? own : s.ByTeam.TryGetValue(teamId, out var team) ? team : [];
     }
 
     public async Task ReloadAsync(CancellationToken ct = default)
@@ -38,31 +38,23 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
         var wallets = await db.Wallets.AsNoTracking().ToListAsync(ct);
         var teamParents = await db.Teams.AsNoTracking().Select(t => new { t.Id, t.ParentTeamId }).ToDictionaryAsync(t => t.Id, t => t.ParentTeamId, ct);
         var infos = wallets.ToDictionary(w => w.Id, w => new WalletInfo(w.Id, w.Name, w.Limit, w.Ceiling, w.Period, w.PeriodStart, w.Spent, w.Leased, w.ExhaustionPolicy, w.DowngradeAlias));
-        var parents = wallets.ToDictionary(w => w.Id, w => w.ParentWalletId);
-        var chains = new Dictionary<Guid, WalletInfo[]>();
-        foreach (var wallet in wallets)
+        var org = wallets.Where(w => w.OwnerKind == WalletOwners.Organization).Select(w => infos[w.Id]).FirstOrDefault();
+        var teamWallets = wallets.Where(w => w.OwnerKind == WalletOwners.Team).ToDictionary(w => w.OwnerId, w => infos[w.Id]);
+
+        var byTeam = new Dictionary<Guid, WalletInfo[]>();
+        foreach (var teamId in teamParents.Keys)
         {
             var chain = new List<WalletInfo>();
-            for (Guid? id = wallet.Id; id is { } current && chain.Count < 32; id = parents.GetValueOrDefault(current))
-                chain.Add(infos[current]);
-            chains[wallet.Id] = [.. chain];
+            for (Guid? team = teamId; team is { } t && chain.Count < 64; team = teamParents.GetValueOrDefault(t))
+                if (teamWallets.TryGetValue(t, out var wallet)) chain.Add(wallet);
+            if (org is not null) chain.Add(org);
+            byTeam[teamId] = [.. chain];
         }
-        var byOwner = wallets.ToDictionary(w => (w.OwnerKind, w.OwnerId), w => w.Id);
-        // A team without a wallet of its own spends from its nearest ancestor's (or the organisation's).
-        var org = wallets.FirstOrDefault(w => w.OwnerKind == WalletOwners.Organization);
-        foreach (var (teamId, _) in teamParents)
-        {
-            if (byOwner.ContainsKey((WalletOwners.Team, teamId))) continue;
-            for (var ancestor = teamParents.GetValueOrDefault(teamId); ancestor is { } a; ancestor = teamParents.GetValueOrDefault(a))
-            {
-                if (byOwner.TryGetValue((WalletOwners.Team, a), out var found))
-                {
-                    byOwner[(WalletOwners.Team, teamId)] = found;
-                    break;
-                }
-            }
-            if (!byOwner.ContainsKey((WalletOwners.Team, teamId)) && org is not null) byOwner[(WalletOwners.Team, teamId)] = org.Id;
-        }
-        _current = new Snapshot(infos, byOwner, chains);
+        var keyTeams = await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.TeamId }).ToDictionaryAsync(k => k.Id, k => k.TeamId, ct);
+        var byKey = new Dictionary<Guid, WalletInfo[]>();
+        foreach (var wallet in wallets.Where(w => w.OwnerKind == WalletOwners.Key))
+            if (keyTeams.TryGetValue(wallet.OwnerId, out var team))
+                byKey[wallet.OwnerId] = [infos[wallet.Id], .. byTeam.GetValueOrDefault(team) ?? (org is null ? [] : [org])];
+        _current = new Snapshot(infos, byTeam, byKey);
     }
 }

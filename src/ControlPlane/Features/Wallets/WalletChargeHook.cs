@@ -6,67 +6,73 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlPlane.Features.Wallets;
 
 /// <summary>
-/// Writes a batch's charges in the same transaction as its call rows: one balanced ledger transaction per call and
-/// wallet (held → spent for a leased wallet, budget → spent for an unlimited one), the wallets' balances moved by the
-/// batch's totals, the leases' use, and a threshold event when a wallet crosses one.
+/// Writes a batch's charges in the same transaction as its call rows: the wallets' balances moved by the batch's
+/// totals, the leases' use, one balanced ledger transaction per call and wallet, and threshold events. A charge on an
+/// open (or normally returned) lease moves money held → spent; on a swept lease (its remainder already went back) or
+/// an unlimited wallet, budget → spent. Events are published only once the transaction committed.
 /// </summary>
 internal sealed class WalletChargeHook(EventBus events) : ICallBatchHook
 {
-    public async Task ApplyAsync(ControlPlaneDb db, IReadOnlyList<MeteredCall> batch, CancellationToken ct)
+    private readonly record struct Leg(Guid CallId, DateTime At, decimal Amount);
+
+    public async Task<Action?> ApplyAsync(ControlPlaneDb db, IReadOnlyList<MeteredCall> batch, CancellationToken ct)
     {
-        var totals = new Dictionary<(Guid Wallet, Guid? Lease), decimal>();
+        var groups = new Dictionary<(Guid Wallet, Guid? Lease), List<Leg>>();
         foreach (var call in batch)
-        {
             foreach (var charge in call.Charges ?? [])
-            {
-                if (charge.Amount == 0) continue;
-                var from = charge.LeaseId is null ? LedgerAccounts.Budget : LedgerAccounts.Held;
-                Ledger.AddTransfer(db, call.Record.At, LedgerKinds.Charge, charge.WalletId, LedgerAccounts.Spent,
-                    charge.LeaseId is null ? null : charge.WalletId, from, charge.Amount, callId: call.Record.Id, leaseId: charge.LeaseId);
-                totals[(charge.WalletId, charge.LeaseId)] = totals.GetValueOrDefault((charge.WalletId, charge.LeaseId)) + charge.Amount;
-            }
-        }
-        foreach (var ((wallet, lease), amount) in totals.OrderBy(t => t.Key.Wallet))
+                if (charge.Amount != 0)
+                {
+                    if (!groups.TryGetValue((charge.WalletId, charge.LeaseId), out var legs)) groups[(charge.WalletId, charge.LeaseId)] = legs = [];
+                    legs.Add(new Leg(call.Record.Id, call.Record.At, charge.Amount));
+                }
+        if (groups.Count == 0) return null;
+
+        // Sorted by wallet, so two nodes' writers lock wallet rows in the same order.
+        foreach (var ((wallet, lease), legs) in groups.OrderBy(g => g.Key.Wallet))
         {
+            var amount = legs.Sum(l => l.Amount);
             await Ledger.LockWalletAsync(db, wallet, ct);
-            // A swept lease already gave back everything not charged by then, so its late charges only add to spend.
-            if (lease is { } leaseId && await db.BudgetLeases.Where(l => l.Id == leaseId && !l.Swept)
-                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.Used, l => l.Used + amount), ct) == 1)
-            {
+            var fromHeld = lease is { } leaseId && await db.BudgetLeases.Where(l => l.Id == leaseId && !l.Swept)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Used, l => l.Used + amount), ct) == 1;
+            if (fromHeld)
                 await db.Wallets.Where(w => w.Id == wallet)
                     .ExecuteUpdateAsync(s => s.SetProperty(w => w.Spent, w => w.Spent + amount).SetProperty(w => w.Leased, w => w.Leased - amount), ct);
-            }
             else
-            {
                 await db.Wallets.Where(w => w.Id == wallet).ExecuteUpdateAsync(s => s.SetProperty(w => w.Spent, w => w.Spent + amount), ct);
-            }
+            foreach (var leg in legs)
+                Ledger.AddTransfer(db, leg.At, LedgerKinds.Charge, wallet, LedgerAccounts.Spent,
+                    fromHeld ? wallet : null, fromHeld ? LedgerAccounts.Held : LedgerAccounts.Budget, leg.Amount, callId: leg.CallId, leaseId: lease);
         }
-        foreach (var wallet in totals.Keys.Select(k => k.Wallet).Distinct())
-            await AnnounceThresholdsAsync(db, wallet, ct);
+        var announced = new List<WalletThresholdCrossed>();
+        foreach (var wallet in groups.Keys.Select(k => k.Wallet).Distinct().Order())
+            announced.AddRange(await AnnounceThresholdsAsync(db, wallet, ct));
+        return announced.Count == 0 ? null : () => { foreach (var e in announced) events.Publish(e); };
     }
 
-    /// <summary>Raises each threshold the wallet has now crossed, once per period (even with several nodes).</summary>
-    private async Task AnnounceThresholdsAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct)
+    /// <summary>Records each threshold the wallet has now crossed, once per period (even with several nodes).</summary>
+    private static async Task<IReadOnlyList<WalletThresholdCrossed>> AnnounceThresholdsAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct)
     {
         var w = await db.Wallets.AsNoTracking().Where(x => x.Id == walletId)
             .Select(x => new { x.Name, x.Limit, x.Spent, x.Thresholds, x.AnnouncedThreshold, x.PeriodStart }).FirstOrDefaultAsync(ct);
-        if (w?.Limit is not { } limit || limit <= 0) return;
+        if (w?.Limit is not { } limit || limit <= 0) return [];
         var percent = w.Spent / limit * 100m;
         var crossed = WalletRules.ParseThresholds(w.Thresholds).Where(t => t > w.AnnouncedThreshold && percent >= t).ToList();
         if (percent >= 100 && w.AnnouncedThreshold < 100) crossed.Add(100);
-        if (crossed.Count == 0) return;
+        if (crossed.Count == 0) return [];
         var highest = crossed.Max();
         var claimed = await db.Wallets.Where(x => x.Id == walletId && x.AnnouncedThreshold < highest)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.AnnouncedThreshold, highest), ct);
-        if (claimed == 0) return; // another node announced them
+        if (claimed == 0) return []; // another node announced them
         var now = DateTime.UtcNow;
+        var announced = new List<WalletThresholdCrossed>();
         foreach (var threshold in crossed)
         {
             var kind = threshold >= 100 ? WalletEventKinds.Exhausted : WalletEventKinds.Threshold;
             var message = threshold >= 100 ? $"'{w.Name}' has spent its whole limit of {limit:0.##} USD." : $"'{w.Name}' has spent {threshold} % of its {limit:0.##} USD limit.";
             db.WalletEvents.Add(new WalletEvent { Id = Guid.CreateVersion7(), WalletId = walletId, Kind = kind, Threshold = threshold, PeriodStart = w.PeriodStart, At = now, Message = message });
-            events.Publish(new WalletThresholdCrossed(walletId, w.Name, threshold, message));
+            announced.Add(new WalletThresholdCrossed(walletId, w.Name, threshold, message));
         }
+        return announced;
     }
 }
 

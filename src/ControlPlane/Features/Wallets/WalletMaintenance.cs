@@ -36,8 +36,9 @@ public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leas
     public async Task RunOnceAsync(CancellationToken ct = default)
     {
         await RollOverAsync(ct);
-        await leases.SweepExpiredAsync(ct);
+        // Renew this node's leases before sweeping, so a node back from a stall does not sweep its own.
         await leases.MaintainAsync(returnAll: false, ct);
+        await leases.SweepExpiredAsync(ct);
         await book.ReloadAsync(ct);
     }
 

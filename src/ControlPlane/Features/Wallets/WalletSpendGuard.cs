@@ -18,20 +18,33 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
     {
         var chain = book.ChainFor(key.Id, key.TeamId);
         var held = new List<BudgetLeases.HoldPart>(chain.Count);
-        foreach (var wallet in chain)
+        try
         {
-            if (!wallet.Limited) continue;
-            if (await leases.TryHoldAsync(wallet, worstCase, ct) is { } part)
+            foreach (var wallet in chain)
             {
-                held.Add(part);
-                continue;
+                // Warn-only wallets are not held (they may go over); the wallets above them still are.
+                if (!wallet.Limited || wallet.ExhaustionPolicy == ExhaustionPolicies.WarnOnly) continue;
+                if (await leases.TryHoldAsync(wallet, worstCase, ct) is { } part)
+                {
+                    held.Add(part);
+                    continue;
+                }
+                ReleaseAll(held);
+                return (null, Refusal(wallet));
             }
-            foreach (var taken in held) BudgetLeases.Release(taken, 0);
-            if (wallet.ExhaustionPolicy == ExhaustionPolicies.WarnOnly)
-                return (new Hold(0, new Parts(chain, [])), null); // allowed over the limit, by the wallet's own policy
-            return (null, Refusal(wallet));
+        }
+        catch
+        {
+            ReleaseAll(held); // the client left or the database failed half-way: nothing stays held
+            throw;
         }
         return (new Hold(worstCase, new Parts(chain, [.. held])), null);
+    }
+
+    private static void ReleaseAll(List<BudgetLeases.HoldPart> held)
+    {
+        foreach (var part in held) BudgetLeases.Release(part, 0);
+        held.Clear();
     }
 
     public IReadOnlyList<WalletCharge> Settle(KeyEntry key, Hold? hold, decimal actualCost)
@@ -43,7 +56,9 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
         var charges = new WalletCharge[chain.Count];
         for (var i = 0; i < chain.Count; i++)
         {
-            var lease = parts?.Held.FirstOrDefault(p => p.Lease.WalletId == chain[i].Id).Lease?.LeaseId;
+            Guid? lease = null;
+            foreach (var part in parts?.Held ?? [])
+                if (part.Lease.WalletId == chain[i].Id) lease = part.LeaseId;
             charges[i] = new WalletCharge(chain[i].Id, lease, actualCost);
         }
         return charges;
