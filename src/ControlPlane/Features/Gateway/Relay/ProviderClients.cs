@@ -62,7 +62,8 @@ public sealed class ProviderClients : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            return new SendOutcome(null, SendFailure.Unreachable, retries.Value, ex.Message);
+            // Callers learn the kind of failure, not the provider's internal address (that goes to the log).
+            return new SendOutcome(null, SendFailure.Unreachable, retries.Value, Describe(ex.HttpRequestError));
         }
         finally
         {
@@ -132,6 +133,16 @@ public sealed class ProviderClients : IDisposable
         builder.AddTimeout(provider.FirstByteTimeout);
         return builder.Build();
     }
+
+    private static string Describe(HttpRequestError error) => error switch
+    {
+        HttpRequestError.NameResolutionError => "its host name does not resolve",
+        HttpRequestError.ConnectionError => "the connection failed",
+        HttpRequestError.SecureConnectionError => "the TLS handshake failed",
+        HttpRequestError.ResponseEnded => "it closed the connection before answering",
+        HttpRequestError.InvalidResponse => "its answer was not valid HTTP",
+        _ => "the request failed",
+    };
 
     public static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway

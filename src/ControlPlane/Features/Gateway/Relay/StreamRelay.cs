@@ -33,6 +33,7 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
         using var idle = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, idle.Token);
         var complete = false;
+        var clientGone = false;
         try
         {
             await http.Response.StartAsync(ct);
@@ -42,15 +43,24 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
             {
                 idle.CancelAfter(idleTimeout);
                 if (!await reader.TryReadEventAsync(linked.Token)) break;
+                // The provider's idle clock stops while we wait on a slow client.
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
                 var sawContent = translator.SawContent;
                 translator.OnEvent(reader.EventName, reader.Data.Span, output);
                 if (!sawContent && translator.SawContent) record.TimeToFirstTokenMs = (int)call.Elapsed.TotalMilliseconds;
                 var flushed = await output.Inner.FlushAsync(http.RequestAborted);
-                if (flushed.IsCanceled || flushed.IsCompleted) throw new OperationCanceledException(http.RequestAborted);
+                if (flushed.IsCanceled || flushed.IsCompleted)
+                {
+                    clientGone = true;
+                    break;
+                }
             }
-            translator.Complete(output);
-            await output.Inner.FlushAsync(http.RequestAborted);
-            complete = true;
+            if (!clientGone)
+            {
+                translator.Complete(output);
+                await output.Inner.FlushAsync(http.RequestAborted);
+                complete = true;
+            }
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
@@ -69,6 +79,11 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
         {
             LogCut(logger, call.RequestId, provider, ex.Message);
             await EndWithErrorAsync(http, call, output, "upstream_cut", $"{provider} broke off the stream.");
+        }
+        if (clientGone)
+        {
+            record.Status = 499;
+            record.ErrorClass = "client_disconnected";
         }
         record.ResponseBytes = output.Written;
         if (output.Captured is { } captured) call.ResponseText = GatewayCall.Capped(captured.WrittenSpan);
