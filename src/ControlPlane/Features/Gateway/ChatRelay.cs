@@ -13,7 +13,7 @@ namespace ControlPlane.Features.Gateway;
 /// retries and failover, meter, settle. The key was checked by <see cref="GatewayKeyHandler"/> before this runs.
 /// </summary>
 public sealed partial class ChatRelay(
-    GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallLog callLog, StreamRelay streams,
+    GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallSettlement settle, StreamRelay streams,
     CallLimiter limits, IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
 {
     public const string DryRunHeader = "X-ControlPlane-Dry-Run";
@@ -49,15 +49,8 @@ public sealed partial class ChatRelay(
         finally
         {
             // Refused, failed, dry run or served: every call is settled and gets its row.
-            await FinishAsync(call, settlement.Hold, settlement.Metered);
+            await settle.FinishAsync(call, settlement.Hold, settlement.Metered);
         }
-    }
-
-    /// <summary>What has to be settled when the call ends, however it ends.</summary>
-    private sealed class Settlement
-    {
-        public Hold? Hold;
-        public Metered? Metered;
     }
 
     private async Task RunAsync(HttpContext http, GatewayCall call, Settlement settlement)
@@ -151,7 +144,7 @@ public sealed partial class ChatRelay(
                     : await RelayWholeAsync(http, call, response, providerFormat, info, rate, settlement, ct);
             }
 
-            var (error, errorClass, retryAfter) = await DescribeFailureAsync(outcome, provider.Name, providerFormat, ct);
+            var (error, errorClass, retryAfter) = await GatewayErrors.DescribeFailureAsync(outcome, provider.Name, providerFormat, ct);
             outcome.Response?.Dispose();
             var canFailOver = errorClass is "upstream_error" or "upstream_rate_limited" or "upstream_unreachable" or "upstream_timeout" or "upstream_circuit_open";
             if (canFailOver && i + 1 < plan.Targets.Count)
@@ -167,32 +160,12 @@ public sealed partial class ChatRelay(
         return null;
     }
 
-    private static async Task<(WireError Error, string ErrorClass, TimeSpan? RetryAfter)> DescribeFailureAsync(
-        SendOutcome outcome, string provider, WireFormat providerFormat, CancellationToken ct)
-    {
-        switch (outcome.Failure)
-        {
-            case SendFailure.TimedOut:
-                return (new WireError(504, "api_error", $"The provider {provider} did not answer in time ({outcome.Detail})."), "upstream_timeout", null);
-            case SendFailure.CircuitOpen:
-                return (new WireError(503, "overloaded_error", $"The provider {provider} has been failing and is skipped for a few seconds; try again shortly."), "upstream_circuit_open", null);
-            case SendFailure.Unreachable:
-                return (new WireError(502, "api_error", $"The provider {provider} could not be reached: {outcome.Detail}"), "upstream_unreachable", null);
-        }
-        var response = outcome.Response!;
-        var status = (int)response.StatusCode;
-        var bytes = await ReadCappedAsync(response, 64 * 1024, ct);
-        var retryAfter = ProviderClients.RetryAfterOf(response);
-        var (error, errorClass) = GatewayErrors.FromProvider(status, provider, WireTranslation.ReadProviderError(bytes, providerFormat, status), retryAfter);
-        return (error, errorClass, retryAfter);
-    }
-
     private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate, Settlement settlement, CancellationToken ct)
     {
         byte[] providerBytes;
         try
         {
-            providerBytes = await ReadCappedAsync(response, 64 * 1024 * 1024, ct);
+            providerBytes = await GatewayErrors.ReadCappedAsync(response, 64 * 1024 * 1024, ct);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
         {
@@ -229,49 +202,6 @@ public sealed partial class ChatRelay(
         return metered;
     }
 
-    private static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > cap) throw new IOException($"The provider's answer is larger than {cap:N0} bytes.");
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-
-    /// <summary>Settles the hold and queues the call's row, whatever happened. Nothing is ever invisible.</summary>
-    private async Task FinishAsync(GatewayCall call, Hold? hold, Metered? metered)
-    {
-        var record = call.Record;
-        record.LatencyMs = (int)call.Elapsed.TotalMilliseconds;
-        if (call.DowngradedTo is { } cheaper)
-            record.RouteReason = GatewayCall.Truncate($"budget spent, downgraded to '{cheaper}': {record.RouteReason}", 300);
-        if (metered is { } m)
-        {
-            record.InputTokens = m.Usage.InputTokens;
-            record.CachedInputTokens = m.Usage.CachedInputTokens;
-            record.OutputTokens = m.Usage.OutputTokens;
-            record.Cost = m.Cost;
-            record.Unpriced = m.Unpriced;
-            record.UsageSource = m.Source;
-            if (m.Source == UsageSource.Estimated)
-                LogEstimated(logger, call.RequestId, record.ProviderName, record.ModelServed);
-            if (record.Streamed && record.TimeToFirstTokenMs is { } ttft && record.LatencyMs > ttft && m.Usage.OutputTokens > 0)
-                record.OutputTokensPerSecond = Math.Round(m.Usage.OutputTokens / ((record.LatencyMs - ttft) / 1000.0), 2);
-        }
-        else
-        {
-            record.UsageSource = UsageSource.None;
-        }
-        var charges = call.Key is { } key ? spend.Settle(key, hold, record.Cost) : [];
-        await callLog.RecordAsync(new MeteredCall(record, call.Payload(DateTime.UtcNow), charges));
-    }
-
     /// <summary>Every served call says how much its tightest wallet has left.</summary>
     private void SetBudgetHeaders(HttpContext http, GatewayCall call)
     {
@@ -292,6 +222,4 @@ public sealed partial class ChatRelay(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: failing over from {Provider} ({ErrorClass})")]
     private static partial void LogFailover(ILogger logger, string requestId, string provider, string errorClass);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: {Provider} reported no usage for {Model}; tokens estimated")]
-    private static partial void LogEstimated(ILogger logger, string requestId, string? provider, string? model);
 }

@@ -13,105 +13,120 @@ namespace ControlPlane.Features.Gateway;
 
 /// <summary>
 /// POST /v1/embeddings (OpenAI's format) to OpenAI-compatible and Azure OpenAI providers. Embeddings produce no
-/// output tokens; the input is metered from the provider's <c>usage.prompt_tokens</c>.
+/// output tokens; the input is metered from the provider's <c>usage.prompt_tokens</c>. Refusals, failures and
+/// settlement are the chat relay's (GatewayErrors, CallSettlement), so both doors behave alike.
 /// </summary>
-public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallLog callLog, CallLimiter limits, IOptions<GatewayOptions> options)
+public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallSettlement settle, CallLimiter limits, IOptions<GatewayOptions> options)
 {
     public async Task HandleAsync(HttpContext http)
     {
         var call = GatewayCall.Of(http);
-        var record = call.Record;
-        using var body = await RequestBody.ReadAsync(http.Request, options.Value.MaxRequestBytes, http.RequestAborted);
-        record.RequestBytes = body.Length;
-        Metered? metered = null;
-        Hold? hold = null;
+        var settlement = new Settlement();
         try
         {
-            if (body.TooLarge)
-            {
-                await GatewayErrors.RefuseAsync(http, call, new WireError(413, "invalid_request_error", $"The request body is larger than {options.Value.MaxRequestBytes:N0} bytes."), "request_too_large");
-                return;
-            }
-            if (Inspect(body.Span) is not { } request)
-            {
-                await GatewayErrors.RefuseAsync(http, call, new WireError(400, "invalid_request_error", "The body must be a JSON object with a string 'model' and an 'input' (a string or an array).", Param: "input"), "bad_request");
-                return;
-            }
-            var (json, info) = request;
-            record.ModelRequested = GatewayCall.Truncate(info.Model, 200);
-            record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
-            if (limits.TryAdmit(call, info) is { } limited)
-            {
-                await limited.RefuseAsync(http, call);
-                return;
-            }
-            var (plan, refusal) = Router.Plan(catalog.Current, info with { MaxOutputTokens = 0 }, ModelKinds.Embedding, options.Value);
-            if (refusal is not null)
-            {
-                await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
-                return;
-            }
-            var (target, rate) = plan!.Targets[0];
-            if (target.Provider.Kind is not (ProviderKinds.OpenAI or ProviderKinds.AzureOpenAI))
-            {
-                await GatewayErrors.RefuseAsync(http, call, new WireError(400, "invalid_request_error", $"'{info.Model}' is served by a {target.Provider.Kind} provider; embeddings go to OpenAI-compatible providers only.", Param: "model"), "wrong_model_kind");
-                return;
-            }
-            (hold, var holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
-            if (holdRefused is not null)
-            {
-                await GatewayErrors.RefuseBudgetAsync(http, call, holdRefused);
-                return;
-            }
-
-            json["model"] = target.UpstreamModel;
-            var providerBody = JsonSerializer.SerializeToUtf8Bytes(json);
-            record.ProviderId = target.Provider.Id;
-            record.ProviderName = target.Provider.Name;
-            record.ModelServed = target.UpstreamModel;
-            record.RouteReason = plan.Reason;
-            var outcome = await clients.SendAsync(target.Provider, () => ProviderRequests.Embeddings(target, providerBody), http.RequestAborted);
-            record.Retries = outcome.Retries;
-            using var response = outcome.Response;
-            if (!outcome.Succeeded)
-            {
-                var status = response is null ? 502 : (int)response.StatusCode;
-                var providerError = response is null ? null : WireTranslation.ReadProviderError(await response.Content.ReadAsByteArrayAsync(http.RequestAborted), WireFormat.OpenAIChat, status);
-                var (error, errorClass) = outcome.Failure switch
-                {
-                    SendFailure.TimedOut => (new WireError(504, "api_error", $"The provider {target.Provider.Name} did not answer in time."), "upstream_timeout"),
-                    SendFailure.Unreachable or SendFailure.CircuitOpen => (new WireError(502, "api_error", $"The provider {target.Provider.Name} could not be reached: {outcome.Detail}"), "upstream_unreachable"),
-                    _ => GatewayErrors.FromProvider(status, target.Provider.Name, providerError, ProviderClients.RetryAfterOf(response!)),
-                };
-                await GatewayErrors.RefuseAsync(http, call, error, errorClass);
-                return;
-            }
-
-            var answer = JsonNode.Parse(await response!.Content.ReadAsByteArrayAsync(http.RequestAborted)) as JsonObject;
-            var promptTokens = answer?["usage"]?["prompt_tokens"]?.GetValue<long>();
-            metered = promptTokens is { } tokens
-                ? Metered.Reported(new TokenUsage(tokens, 0, 0), rate)
-                : Metered.Estimate(info, 0, rate);
-            if (answer is not null) answer["model"] = info.Model;
-            var bytes = answer is null ? [] : JsonSerializer.SerializeToUtf8Bytes(answer);
-            record.Status = 200;
-            record.ResponseBytes = bytes.Length;
-            http.Response.ContentType = "application/json";
-            http.Response.Headers[ChatRelay.CostHeader] = metered.Cost.ToString(CultureInfo.InvariantCulture);
-            await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+            await RunAsync(http, call, settlement);
+        }
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
+        {
+            call.Record.Status = 499;
+            call.Record.ErrorClass ??= "client_disconnected";
+        }
+        catch (OperationCanceledException)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(504, "api_error", "The provider did not answer within the call's time limit."), "upstream_timeout");
+        }
+        catch (JsonException)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(502, "api_error", $"The provider {call.Record.ProviderName} answered with something that is not its API's JSON."), "upstream_bad_body");
         }
         finally
         {
-            record.LatencyMs = (int)call.Elapsed.TotalMilliseconds;
-            if (metered is not null)
-            {
-                record.InputTokens = metered.Usage.InputTokens;
-                record.Cost = metered.Cost;
-                record.Unpriced = metered.Unpriced;
-            }
-            record.UsageSource = metered?.Source ?? UsageSource.None;
-            var charges = call.Key is { } key ? spend.Settle(key, hold, record.Cost) : [];
-            await callLog.RecordAsync(new MeteredCall(record, Charges: charges));
+            await settle.FinishAsync(call, settlement);
+        }
+    }
+
+    private async Task RunAsync(HttpContext http, GatewayCall call, Settlement settlement)
+    {
+        var record = call.Record;
+        using var body = await RequestBody.ReadAsync(http.Request, options.Value.MaxRequestBytes, http.RequestAborted);
+        record.RequestBytes = body.Length;
+        if (body.TooLarge)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(413, "invalid_request_error", $"The request body is larger than {options.Value.MaxRequestBytes:N0} bytes."), "request_too_large");
+            return;
+        }
+        if (Inspect(body.Span) is not { } request)
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(400, "invalid_request_error", "The body must be a JSON object with a string 'model' and an 'input' (a string or an array).", Param: "input"), "bad_request");
+            return;
+        }
+        var (json, info) = request;
+        if (call.KeepsPayloads) call.RequestText = GatewayCall.Capped(body.Span);
+        record.ModelRequested = GatewayCall.Truncate(info.Model, 200);
+        record.EndUser = GatewayCall.Truncate(info.EndUser, 200);
+        if (limits.TryAdmit(call, info) is { } limited)
+        {
+            await limited.RefuseAsync(http, call);
+            return;
+        }
+        var (plan, refusal) = Router.Plan(catalog.Current, info with { MaxOutputTokens = 0 }, ModelKinds.Embedding, options.Value);
+        if (refusal is not null)
+        {
+            await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
+            return;
+        }
+        var (target, rate) = plan!.Targets[0];
+        if (target.Provider.Kind is not (ProviderKinds.OpenAI or ProviderKinds.AzureOpenAI))
+        {
+            await GatewayErrors.RefuseAsync(http, call, new WireError(400, "invalid_request_error", $"'{info.Model}' is served by a {target.Provider.Kind} provider; embeddings go to OpenAI-compatible providers only.", Param: "model"), "wrong_model_kind");
+            return;
+        }
+        var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
+        settlement.Hold = hold;
+        if (holdRefused is not null)
+        {
+            await GatewayErrors.RefuseBudgetAsync(http, call, holdRefused);
+            return;
+        }
+
+        json["model"] = target.UpstreamModel;
+        var providerBody = JsonSerializer.SerializeToUtf8Bytes(json);
+        record.ProviderId = target.Provider.Id;
+        record.ProviderName = target.Provider.Name;
+        record.ModelServed = target.UpstreamModel;
+        record.RouteReason = plan.Reason;
+        using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        total.CancelAfter(target.Provider.TotalTimeout);
+        var outcome = await clients.SendAsync(target.Provider, () => ProviderRequests.Embeddings(target, providerBody), total.Token);
+        record.Retries = outcome.Retries;
+        using var response = outcome.Response;
+        if (!outcome.Succeeded)
+        {
+            var (error, errorClass, retryAfter) = await GatewayErrors.DescribeFailureAsync(outcome, target.Provider.Name, WireFormat.OpenAIChat, total.Token);
+            if (retryAfter is { } wait) http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await GatewayErrors.RefuseAsync(http, call, error, errorClass);
+            return;
+        }
+
+        var answer = JsonNode.Parse(await GatewayErrors.ReadCappedAsync(response!, 256 * 1024 * 1024, total.Token)) as JsonObject;
+        var metered = settlement.Metered = answer?["usage"]?["prompt_tokens"] is JsonValue tokens && tokens.TryGetValue<long>(out var promptTokens)
+            ? Metered.Reported(new TokenUsage(promptTokens, 0, 0), rate)
+            : Metered.Estimate(info, 0, rate);
+        if (answer is not null) answer["model"] = info.Model;
+        var bytes = answer is null ? [] : JsonSerializer.SerializeToUtf8Bytes(answer);
+        record.Status = 200;
+        record.ResponseBytes = bytes.Length;
+        http.Response.ContentType = "application/json";
+        http.Response.Headers[ChatRelay.CostHeader] = metered.Cost.ToString(CultureInfo.InvariantCulture);
+        // Billed before it is written: a client that leaves now still pays for what the provider did.
+        try
+        {
+            await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            record.Status = 499;
+            record.ErrorClass = "client_disconnected";
         }
     }
 
@@ -136,5 +151,4 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             return null;
         }
     }
-
 }

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
 
 namespace ControlPlane.Features.Gateway;
@@ -67,5 +68,41 @@ public static class GatewayErrors
             400 or 404 or 413 or 422 => (new WireError(status, "invalid_request_error", $"The provider {provider} refused the request: {said}", Param: providerError?.Param, Code: providerError?.Code), "upstream_refused"),
             _ => (new WireError(502, "api_error", $"The provider {provider} answered {status}: {said}"), "upstream_error"),
         };
+    }
+
+    /// <summary>What the caller is told when sending to a provider failed before any answer was relayed.</summary>
+    public static async Task<(WireError Error, string ErrorClass, TimeSpan? RetryAfter)> DescribeFailureAsync(
+        SendOutcome outcome, string provider, WireFormat providerFormat, CancellationToken ct)
+    {
+        switch (outcome.Failure)
+        {
+            case SendFailure.TimedOut:
+                return (new WireError(504, "api_error", $"The provider {provider} did not answer in time ({outcome.Detail})."), "upstream_timeout", null);
+            case SendFailure.CircuitOpen:
+                return (new WireError(503, "overloaded_error", $"The provider {provider} has been failing and is skipped for a few seconds; try again shortly."), "upstream_circuit_open", null);
+            case SendFailure.Unreachable:
+                return (new WireError(502, "api_error", $"The provider {provider} could not be reached: {outcome.Detail}"), "upstream_unreachable", null);
+        }
+        var response = outcome.Response!;
+        var status = (int)response.StatusCode;
+        var bytes = await ReadCappedAsync(response, 64 * 1024, ct);
+        var retryAfter = ProviderClients.RetryAfterOf(response);
+        var (error, errorClass) = GatewayErrors.FromProvider(status, provider, WireTranslation.ReadProviderError(bytes, providerFormat, status), retryAfter);
+        return (error, errorClass, retryAfter);
+    }
+
+    /// <summary>A provider's whole body, refusing one larger than <paramref name="cap"/> bytes.</summary>
+    public static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > cap) throw new IOException($"The provider's answer is larger than {cap:N0} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
     }
 }

@@ -11,6 +11,7 @@ public static class GatewayFeature
     {
         builder.AddGatewayCatalogue();
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, GatewayKeyHandler>(Policies.GatewayKeyScheme, null);
+        builder.Services.AddSingleton<CallSettlement>();
         builder.Services.AddSingleton<StreamRelay>();
         builder.Services.AddSingleton<ChatRelay>();
         builder.Services.AddSingleton<EmbeddingsRelay>();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using static ControlPlane.Tests.Gateway.FakeUpstream.FakeClient;
@@ -99,31 +98,15 @@ public sealed class FakeUpstreamFailureTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Slow_first_byte_and_slow_chunks_really_take_their_time()
-    {
-        _upstream.Enqueue(new FakeReply { Text = "abcd", Chunks = 4, ChunkDelay = TimeSpan.FromMilliseconds(100), FirstByteDelay = TimeSpan.FromMilliseconds(300) });
-        var clock = Stopwatch.StartNew();
-
-        using var response = await _http.SendAsync(Post(FakeProvider.OpenAI, "/v1/chat/completions", OpenAIStream), HttpCompletionOption.ResponseHeadersRead);
-        var headersAt = clock.Elapsed;
-        await ReadEventsAsync(response);
-
-        Assert.True(headersAt >= TimeSpan.FromMilliseconds(290), $"headers after {headersAt}");
-        Assert.True(clock.Elapsed - headersAt >= TimeSpan.FromMilliseconds(390), $"body took {clock.Elapsed - headersAt}");
-    }
-
-    [Fact]
-    public async Task Disposing_with_a_slow_stream_still_open_is_prompt()
+    public async Task Disposing_with_a_slow_stream_still_open_ends_it()
     {
         var upstream = await FakeUpstream.StartAsync();
         upstream.Enqueue(new FakeReply { ChunkDelay = TimeSpan.FromSeconds(30) });
         using var http = new HttpClient { BaseAddress = new Uri(upstream.BaseUrl) };
         using var response = await http.SendAsync(Post(FakeProvider.OpenAI, "/v1/chat/completions", OpenAIStream), HttpCompletionOption.ResponseHeadersRead);
-        var clock = Stopwatch.StartNew();
 
-        await upstream.DisposeAsync();
+        await upstream.DisposeAsync(); // would wait out the 30 s chunk if disposing did not end open streams
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"dispose took {clock.Elapsed}");
         await Assert.ThrowsAnyAsync<IOException>(() => ReadEventsAsync(response));
     }
 
