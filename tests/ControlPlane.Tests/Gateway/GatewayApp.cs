@@ -47,6 +47,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         settings["Gateway:Providers:fake-slow:Models:slow"] = "slow-model";
         settings["Gateway:Providers:fake-slow:FirstByteTimeoutSeconds"] = "2";
         settings["Gateway:Providers:fake-slow:MaxRetries"] = "0";
+        settings["Gateway:Providers:fake-slow:IdleTimeoutSeconds"] = "2";
         // A much cheaper alias, for wallets that downgrade when their money is gone.
         settings["Gateway:Providers:fake-openai:Models:cheap"] = "cheap-model";
         settings["Gateway:Providers:fake-openai:Prices:cheap-model:Input"] = "0.01";

@@ -171,6 +171,20 @@ public abstract class GatewayErrorTests<TApp>(TApp gateway) : IDisposable where 
     }
 
     [Fact]
+    public async Task A_provider_that_stalls_mid_stream_is_cut_off_and_the_stream_ends_with_an_error()
+    {
+        gateway.Upstream.Enqueue(new FakeReply { Text = "first second third", Chunks = 3, ChunkDelay = TimeSpan.FromSeconds(10) });
+        using var client = gateway.Client(gateway.Key);
+        var response = await client.PostAsync("/v1/chat/completions", Json("""{"model":"slow","stream":true,"messages":[{"role":"user","content":"Hi"}]}"""));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("upstream_idle_timeout", text, StringComparison.Ordinal);
+        var row = await RowOf(response);
+        Assert.Equal(("upstream_idle_timeout", UsageSource.Estimated), (row.ErrorClass, row.UsageSource));
+    }
+
+    [Fact]
     public async Task A_failing_first_target_fails_over_to_the_next()
     {
         gateway.Upstream.Always(FakeReply.Error(503, "maintenance"), FakeProvider.AzureOpenAI);
