@@ -38,6 +38,7 @@ if (verb)
 
 await app.Services.PrepareDatabaseAsync();
 
+app.UseForwardedHeaders();
 app.UseGatewayCalls();
 app.UseShell();
 app.MapHealthEndpoints();

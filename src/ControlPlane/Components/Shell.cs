@@ -17,6 +17,10 @@ public static class Shell
             options.Duration = TimeSpan.FromDays(365);
         });
         builder.Services.AddHttpContextAccessor();
+        // Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto, so the session cookie is Secure and
+        // links say https. Only proxies on loopback are trusted by default; add others under ForwardedHeaders.
+        builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto);
         return builder;
     }
 
