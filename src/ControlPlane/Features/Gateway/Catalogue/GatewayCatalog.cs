@@ -10,8 +10,8 @@ public sealed record ProviderEndpoint(
     Guid Id, string Name, string Kind, Uri BaseUrl, string? ApiVersion, string? ApiKey,
     TimeSpan ConnectTimeout, TimeSpan FirstByteTimeout, TimeSpan IdleTimeout, TimeSpan TotalTimeout, int MaxRetries)
 {
-    /// <summary>Changes when anything that shapes the provider's HTTP client changes.</summary>
-    public string ClientShape => $"{BaseUrl}|{ConnectTimeout}";
+    /// <summary>Changes when anything that shapes the provider's client or its retry pipeline changes (computed once).</summary>
+    public string ClientShape { get; } = $"{BaseUrl}|{ConnectTimeout}|{MaxRetries}|{FirstByteTimeout}";
 
     public override string ToString() => $"{Name} ({Kind})"; // never the key
 }

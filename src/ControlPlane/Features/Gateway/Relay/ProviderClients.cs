@@ -73,12 +73,13 @@ public sealed class ProviderClients : IDisposable
 
     private Client ClientFor(ProviderEndpoint provider)
     {
-        var shape = $"{provider.ClientShape}|{provider.MaxRetries}|{provider.FirstByteTimeout}";
-        if (_clients.TryGetValue(provider.Id, out var existing) && existing.Shape == shape) return existing;
-        var created = new Client(shape, CreateHttp(provider), CreatePipeline(provider));
-        _clients[provider.Id] = created;
-        // The replaced client may still serve calls in flight; its connections close with the pool's lifetime.
-        return created;
+        var shape = provider.ClientShape;
+        if (_clients.TryGetValue(provider.Id, out var existing) && existing.Shape == shape) return existing; // same string: a reference check
+        // One client per shape even when calls race here; a replaced client may still serve calls in flight (its
+        // connections close with the pool's lifetime).
+        return _clients.AddOrUpdate(provider.Id,
+            _ => new Client(shape, CreateHttp(provider), CreatePipeline(provider)),
+            (_, current) => current.Shape == shape ? current : new Client(shape, CreateHttp(provider), CreatePipeline(provider)));
     }
 
     private static HttpClient CreateHttp(ProviderEndpoint provider) => new(new SocketsHttpHandler
