@@ -83,13 +83,23 @@ for (const [label, f, ok, d, unit] of budget) {
   out.push(`| ${label} | ${ours.map((t) => verdict(t, f, ok, d, unit)).join(' | ')} |`);
 }
 out.push('');
-out.push('No row lost (after a graceful stop; every ControlPlane call of the run, warm-up included):');
+out.push('No row lost (after a graceful stop; every ControlPlane call of the run, warm-up included). Every call that reached');
+out.push('the mock has a row, every 2xx answer a client saw has a 2xx row, and every 2xx row is charged in the ledger. `wrk` stops');
+out.push('with requests in flight: the gateway records those too (status 499, the client left), so there are a few more rows than answers.');
 out.push('');
-out.push('| target | 2xx answers seen by the clients | completions the mock was asked for | rows in `calls` | 2xx rows | calls charged in the ledger | verdict |');
+out.push('| target | 2xx answers seen by the clients | completions the mock was asked for | rows in `calls` | 2xx rows | 2xx rows charged in the ledger | verdict |');
 out.push('|---|--:|--:|--:|--:|--:|---|');
 for (const r of rows) {
-  // wrk stops with requests in flight: those reached the gateway (and have rows) but are not counted by wrk.
-  const good = r.rows === r.upstream && r.charged === r.rows && r.ok_rows >= r.made;
-  out.push(`| ${r.target} | ${r.made} | ${r.upstream} | ${r.rows} | ${r.ok_rows} | ${r.charged} | ${good ? 'no row lost' : '**MISMATCH**'} |`);
+  const good = r.rows >= r.upstream && r.ok_rows >= r.made && r.ok_charged === r.ok_rows;
+  out.push(`| ${r.target} | ${r.made} | ${r.upstream} | ${r.rows} | ${r.ok_rows} | ${r.ok_charged} | ${good ? 'no row lost' : '**MISMATCH**'} |`);
+}
+out.push('');
+for (const r of rows) {
+  if (!r.other) continue;
+  const parts = r.other.split(';').map((l) => {
+    const [status, errorClass, usage, provider, count, charged] = l.split(' ');
+    return `${count} × ${status} ${errorClass} (usage ${usage}, ${provider}, ${charged} charged)`;
+  });
+  out.push(`Rows that are not 2xx, ${r.target}: ${parts.join('; ')}.`);
 }
 console.log(out.join('\n'));

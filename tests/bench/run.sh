@@ -120,7 +120,7 @@ psql_q() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAq -c "$1";
 # (organisation, Engineering, Platform…) is raised to 100,000,000 USD with one SQL UPDATE, so no call is refused.
 # The per-caller ceiling is off (Limits__CallerCeiling__Calls=0): it exists to stop runaway loops.
 cp_env() { # provider connection-string command... (exec: call it only in a subshell, & or $(...), so $! is the app)
-  exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0 DOTNET_PerfMapEnabled="${PERF:-0}" \
+  exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0 \
     Database__Provider="$1" Database__ConnectionString="$2" Database__SeedDemoData=true \
     Limits__CallerCeiling__Calls=0 \
     Gateway__Providers__mock__Kind=openai Gateway__Providers__mock__BaseUrl="http://127.0.0.1:$MOCK_PORT/v1" \
@@ -132,6 +132,11 @@ cp_env() { # provider connection-string command... (exec: call it only in a subs
     "${@:3}"
 }
 declare -A PORT PID KEY
+# For perf: JIT-compile everything fully optimized at once (no ReadyToRun code without symbols, no tier-0 code that
+# a short run never leaves), write /tmp/perf-<pid>.map, and no W^X
+# double mapping (perf cannot name code it sees through a memfd alias).
+PERF_ENV=(env)
+[[ ${PERF:-0} != 1 ]] || PERF_ENV=(env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0 DOTNET_TieredCompilation=0)
 start_cp() { # name provider connection-string raise-sql-command...
   local name=$1 provider=$2 cs=$3 port
   port=$(free_port)
@@ -141,7 +146,7 @@ start_cp() { # name provider connection-string raise-sql-command...
   kill -TERM "$seed"; wait "$seed" || true
   KEY[$name]=$(cp_env "$provider" "$cs" dotnet "$APP" keys create --team Platform --name bench 2>/dev/null | grep -o 'cp-live-[A-Za-z0-9]*')
   "${@:4}"
-  cp_env "$provider" "$cs" taskset -c 0 dotnet "$APP" --urls "http://127.0.0.1:$port" >"$W/$name.log" 2>&1 &
+  cp_env "$provider" "$cs" "${PERF_ENV[@]}" taskset -c 0 dotnet "$APP" --urls "http://127.0.0.1:$port" >"$W/$name.log" 2>&1 &
   PID[$name]=$!; pids+=($!); PORT[$name]=$port
   wait_http "http://127.0.0.1:$port/ready" 60
 }
@@ -277,11 +282,14 @@ if [[ ${PERF:-0} == 1 ]]; then
     [[ -f $W/perf.$t.data ]] || continue
     {
       echo "# perf, ControlPlane on $t, 32 connections, non-streaming; $(date -u +%F)"
+      perf script -i "$W/perf.$t.data" -F ip,sym,dso 2>/dev/null | node "$BENCH/perf-fold.mjs" || true
       echo "## self time, by function (top 45)"
-      perf report -i "$W/perf.$t.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' | head -45
+      perf report -i "$W/perf.$t.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' | head -45 || true
       echo "## inclusive time, by function (top 70)"
-      perf report -i "$W/perf.$t.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' | head -70
-    } | cut -c1-220 >"$BENCH/results/profile-$t.txt"
+      perf report -i "$W/perf.$t.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' | head -70 || true
+      echo "## self time, by library"
+      perf report -i "$W/perf.$t.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' | head -20 || true
+    } | cut -c1-220 | sed 's/ *$//' >"$BENCH/results/profile-$t.txt"
     rm -f "/tmp/perf-${PID[$t]}.map" "/tmp/perfinfo-${PID[$t]}.map"
   done
 fi
@@ -289,17 +297,23 @@ fi
 # ---------------------------------------------------------------- no row lost
 # Stop both ControlPlanes gracefully (the call-log queue drains on shutdown), then count.
 for t in sqlite postgres; do kill -TERM "${PID[$t]}"; wait "${PID[$t]}" 2>/dev/null || true; done
-ROWS_SQL="SELECT count(*) FROM calls WHERE model_requested IN ('bench','benchslow')"
+ROWS_SQL="SELECT count(*) FROM calls WHERE key_id = (SELECT id FROM api_keys WHERE name = 'bench')"
 OK_SQL="$ROWS_SQL AND status BETWEEN 200 AND 299"
-CHARGED_SQL="SELECT count(DISTINCT e.call_id) FROM ledger_entries e JOIN calls c ON c.id = e.call_id WHERE e.kind = 'charge' AND c.model_requested IN ('bench','benchslow')"
+CHARGED_SQL="SELECT count(DISTINCT e.call_id) FROM ledger_entries e JOIN calls c ON c.id = e.call_id WHERE e.kind = 'charge' AND c.key_id = (SELECT id FROM api_keys WHERE name = 'bench')"
+OK_CHARGED_SQL="$CHARGED_SQL AND c.status BETWEEN 200 AND 299"
+# The rows that are not 2xx, by status, error class, usage source, whether a provider was asked, and how many charged.
+OTHER_SQL="SELECT c.status, coalesce(c.error_class, '-'), c.usage_source, CASE WHEN c.provider_id IS NULL THEN 'no-provider' ELSE 'provider' END, count(*), count(DISTINCT e.call_id) FROM calls c LEFT JOIN ledger_entries e ON e.call_id = c.id AND e.kind = 'charge' WHERE c.key_id = (SELECT id FROM api_keys WHERE name = 'bench') AND c.status NOT BETWEEN 200 AND 299 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 {
-  echo "{\"target\":\"sqlite\",\"made\":${MADE[sqlite]},\"upstream\":${UPSTREAM[sqlite]},\"rows\":$(sqlite3 "$SQLITE_DB" "$ROWS_SQL"),\"ok_rows\":$(sqlite3 "$SQLITE_DB" "$OK_SQL"),\"charged\":$(sqlite3 "$SQLITE_DB" "$CHARGED_SQL")}"
-  echo "{\"target\":\"postgres\",\"made\":${MADE[postgres]},\"upstream\":${UPSTREAM[postgres]},\"rows\":$(psql_q "$ROWS_SQL"),\"ok_rows\":$(psql_q "$OK_SQL"),\"charged\":$(psql_q "$CHARGED_SQL")}"
+  echo "{\"target\":\"sqlite\",\"made\":${MADE[sqlite]},\"upstream\":${UPSTREAM[sqlite]},\"rows\":$(sqlite3 "$SQLITE_DB" "$ROWS_SQL"),\"ok_rows\":$(sqlite3 "$SQLITE_DB" "$OK_SQL"),\"charged\":$(sqlite3 "$SQLITE_DB" "$CHARGED_SQL"),\"ok_charged\":$(sqlite3 "$SQLITE_DB" "$OK_CHARGED_SQL"),\"other\":\"$(sqlite3 -separator ' ' "$SQLITE_DB" "$OTHER_SQL" | paste -sd ';' -)\"}"
+  echo "{\"target\":\"postgres\",\"made\":${MADE[postgres]},\"upstream\":${UPSTREAM[postgres]},\"rows\":$(psql_q "$ROWS_SQL"),\"ok_rows\":$(psql_q "$OK_SQL"),\"charged\":$(psql_q "$CHARGED_SQL"),\"ok_charged\":$(psql_q "$OK_CHARGED_SQL"),\"other\":\"$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAq -F ' ' -c "$OTHER_SQL" | paste -sd ';' -)\"}"
 } >"$W/rows.jsonl"
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+# A PERF=1 run is slowed by perf: its table stays in the work dir.
+TABLE=$BENCH/results/latest.md
+[[ ${PERF:-0} != 1 ]] || TABLE=$W/latest.md
 MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --list-runtimes | awk '/AspNetCore/ {v=$2} END {print v}'), node $(node --version)"
 node "$BENCH/report.mjs" "$RESULTS" "$W/rows.jsonl" "$MACHINE" \
   "load average before/after: $LOAD_START / $LOAD_END (the run alone makes about 2-3; more means other work shared the machine); rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s latency=${LATENCY_DURATION}s streams=$STREAMS many=$MANY_STREAMS" \
-  >"$BENCH/results/latest.md"
-cat "$BENCH/results/latest.md"
+  >"$TABLE"
+cat "$TABLE"
