@@ -58,6 +58,12 @@ public sealed partial class ChatRelay(
         var record = call.Record;
         using var body = await RequestBody.ReadAsync(http.Request, options.Value.MaxRequestBytes, http.RequestAborted);
         record.RequestBytes = body.Length;
+        if (body.ClientGone)
+        {
+            record.Status = 499;
+            record.ErrorClass = "client_disconnected";
+            return;
+        }
         if (body.TooLarge)
         {
             await GatewayErrors.RefuseAsync(http, call, new WireError(413, "invalid_request_error", $"The request body is larger than {options.Value.MaxRequestBytes:N0} bytes."), "request_too_large");
@@ -129,12 +135,13 @@ public sealed partial class ChatRelay(
             var providerFormat = ProviderRequests.FormatOf(provider.Kind);
             var providerBody = WireTranslation.TranslateRequest(body.Span, call.FrontDoor, providerFormat, target.UpstreamModel, info.Stream);
 
-            var outcome = await clients.SendAsync(provider, () => ProviderRequests.Chat(target, providerBody, info.Stream), ct);
-            record.Retries += outcome.Retries;
+            // Said before sending: a call cancelled while the provider answers still names who had it.
             record.ProviderId = provider.Id;
             record.ProviderName = provider.Name;
             record.ModelServed = target.UpstreamModel;
             record.RouteReason = GatewayCall.Truncate(plan.ReasonFor(i, failovers), 300);
+            var outcome = await clients.SendAsync(provider, () => ProviderRequests.Chat(target, providerBody, info.Stream), ct);
+            record.Retries += outcome.Retries;
 
             if (outcome.Succeeded)
             {

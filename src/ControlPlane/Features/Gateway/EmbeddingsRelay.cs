@@ -50,6 +50,12 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
         var record = call.Record;
         using var body = await RequestBody.ReadAsync(http.Request, options.Value.MaxRequestBytes, http.RequestAborted);
         record.RequestBytes = body.Length;
+        if (body.ClientGone)
+        {
+            record.Status = 499;
+            record.ErrorClass = "client_disconnected";
+            return;
+        }
         if (body.TooLarge)
         {
             await GatewayErrors.RefuseAsync(http, call, new WireError(413, "invalid_request_error", $"The request body is larger than {options.Value.MaxRequestBytes:N0} bytes."), "request_too_large");

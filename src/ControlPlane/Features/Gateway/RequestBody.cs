@@ -7,12 +7,16 @@ public sealed class RequestBody : IDisposable
 {
     private byte[]? _buffer;
 
-    private RequestBody(byte[]? buffer, int length, bool tooLarge)
+    private RequestBody(byte[]? buffer, int length, bool tooLarge, bool clientGone = false)
     {
         _buffer = buffer;
         Length = length;
         TooLarge = tooLarge;
+        ClientGone = clientGone;
     }
+
+    /// <summary>The client went away (or broke the upload) before the body was complete.</summary>
+    public bool ClientGone { get; }
 
     public int Length { get; }
     public bool TooLarge { get; }
@@ -20,6 +24,18 @@ public sealed class RequestBody : IDisposable
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; a longer body (declared or actual) is <see cref="TooLarge"/>.</summary>
     public static async Task<RequestBody> ReadAsync(HttpRequest request, long limit, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadWholeAsync(request, limit, ct);
+        }
+        catch (Exception ex) when (ex is IOException or BadHttpRequestException or OperationCanceledException)
+        {
+            return new RequestBody(null, 0, tooLarge: false, clientGone: true);
+        }
+    }
+
+    private static async Task<RequestBody> ReadWholeAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         if (request.ContentLength > limit) return new RequestBody(null, 0, tooLarge: true);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1);
