@@ -12,6 +12,8 @@ public sealed class ApiKey
 {
     public Guid Id { get; set; }
     public Guid TeamId { get; set; }
+    /// <summary>The team's project the key is filed under, if any (its budget then counts too).</summary>
+    public Guid? ProjectId { get; set; }
     public required string Name { get; set; }
     public required string Prefix { get; set; }
     public required string Hash { get; set; }
@@ -51,5 +53,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.HasIndex(k => k.Prefix).IsUnique();
         key.HasIndex(k => k.TeamId);
         key.HasOne<Team>().WithMany().HasForeignKey(k => k.TeamId).OnDelete(DeleteBehavior.Restrict);
+        // No foreign key: SQLite cannot add one to an existing table without a rebuild; ProjectService checks it.
+        key.HasIndex(k => k.ProjectId);
     }
 }

@@ -13,7 +13,7 @@ namespace ControlPlane.Features.Keys;
 /// </summary>
 public sealed record KeyEntry(
     Guid Id, Guid TeamId, string Prefix, string Name, DateTime? ExpiresAt, DateTime? RevokedAt, int? KeepPayloadsDays = null,
-    int? RequestsPerMinute = null, int? TokensPerMinute = null, int? CallerCeilingCalls = null)
+    int? RequestsPerMinute = null, int? TokensPerMinute = null, int? CallerCeilingCalls = null, Guid? ProjectId = null)
 {
     public ApiKeyStatus StatusAt(DateTime now) =>
         RevokedAt is not null ? ApiKeyStatus.Revoked
@@ -38,7 +38,7 @@ public sealed class KeyRing(IDbContextFactory<ControlPlaneDb> dbFactory)
         var keys = await (from k in db.ApiKeys.AsNoTracking()
                           join t in db.Teams.AsNoTracking() on k.TeamId equals t.Id
                           select new { k.Hash, Entry = new KeyEntry(k.Id, k.TeamId, k.Prefix, k.Name, k.ExpiresAt, k.RevokedAt, t.KeepPayloadsDays,
-                              k.RequestsPerMinute, k.TokensPerMinute, k.CallerCeilingCalls) })
+                              k.RequestsPerMinute, k.TokensPerMinute, k.CallerCeilingCalls, k.ProjectId) })
             .ToListAsync(ct);
         _byHash = keys.ToDictionary(k => k.Hash, k => k.Entry, StringComparer.Ordinal);
     }

@@ -38,7 +38,11 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
                 || r.TeamPath.Contains(search, StringComparison.OrdinalIgnoreCase))];
     }
 
-    public async Task<Outcome<CreatedKey>> CreateAsync(Actor actor, Guid teamId, string? name, DateTime? expiresAt, CancellationToken ct = default)
+    public Task<Outcome<CreatedKey>> CreateAsync(Actor actor, Guid teamId, string? name, DateTime? expiresAt, CancellationToken ct = default) =>
+        CreateAsync(actor, teamId, name, expiresAt, projectId: null, ct);
+
+    /// <summary>Creates a key for the team, filed under one of its projects when <paramref name="projectId"/> is given.</summary>
+    public async Task<Outcome<CreatedKey>> CreateAsync(Actor actor, Guid teamId, string? name, DateTime? expiresAt, Guid? projectId, CancellationToken ct = default)
     {
         if (!(await teams.ManagedByAsync(actor, ct)).Includes(teamId))
             return Outcome.Fail<CreatedKey>("You can create keys only for teams you manage.");
@@ -50,13 +54,15 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var team = await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Id == teamId, ct);
         if (team is null) return Outcome.Fail<CreatedKey>("That team no longer exists.");
+        if (projectId is { } pid && !await db.Projects.AnyAsync(p => p.Id == pid && p.TeamId == teamId, ct))
+            return Outcome.Fail<CreatedKey>($"That project is not one of {team.Name}'s.");
 
         var plaintext = KeySecret.NewPlaintext();
         var key = new ApiKey
         {
             Id = Guid.NewGuid(), TeamId = teamId, Name = name, Prefix = KeySecret.PrefixOf(plaintext),
             Hash = KeySecret.HashOf(plaintext), CreatedAt = now, CreatedBy = actor.Name,
-            ExpiresAt = expiresAt?.ToUniversalTime(),
+            ExpiresAt = expiresAt?.ToUniversalTime(), ProjectId = projectId,
         };
         db.ApiKeys.Add(key);
         var expiryNote = key.ExpiresAt is { } e ? $", expires {e:yyyy-MM-dd HH:mm}Z" : "";

@@ -40,6 +40,7 @@ public static class WalletOwners
 {
     public const string Organization = "organization";
     public const string Team = "team";
+    public const string Project = "project";
     public const string Key = "key";
 }
 

@@ -13,7 +13,8 @@ public sealed record WalletInfo(Guid Id, string Name, decimal? Limit, decimal? C
 
 /// <summary>
 /// The wallets in memory, and for each key the chain of wallets a call must be covered by: the key's own wallet (if
-/// it has one), its team's and every ancestor team's that has one, and the organisation's. The chain follows who owns
+/// it has one), its project's (if it is filed under one with a wallet), its team's and every ancestor team's that has
+/// one, and the organisation's. The chain follows who owns
 /// what today (a team's wallet added later, a team moved), not the parent recorded when a wallet was created.
 /// Reloaded every few seconds and on changes.
 /// </summary>
@@ -21,15 +22,20 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
 {
     private volatile Snapshot _current = new([], [], []);
 
-    private sealed record Snapshot(Dictionary<Guid, WalletInfo> Wallets, Dictionary<Guid, WalletInfo[]> ByTeam, Dictionary<Guid, WalletInfo[]> ByKey);
+    private sealed record Snapshot(Dictionary<Guid, WalletInfo> Wallets, Dictionary<Guid, WalletInfo[]> ByTeam, Dictionary<Guid, WalletInfo[]> ByKey)
+    {
+        public Dictionary<Guid, WalletInfo[]> ByProject { get; init; } = [];
+    }
 
     public WalletInfo? Find(Guid walletId) => _current.Wallets.GetValueOrDefault(walletId);
 
     /// <summary>The wallets that must cover a call made with this key, innermost first (empty: no wallets at all).</summary>
-    public IReadOnlyList<WalletInfo> ChainFor(Guid keyId, Guid teamId)
+    public IReadOnlyList<WalletInfo> ChainFor(Guid keyId, Guid teamId, Guid? projectId = null)
     {
         var s = _current;
-        return s.ByKey.TryGetValue(keyId, out var own) ? own : s.ByTeam.TryGetValue(teamId, out var team) ? team : [];
+        return s.ByKey.TryGetValue(keyId, out var own) ? own
+            : projectId is { } p && s.ByProject.TryGetValue(p, out var project) ? project
+            : s.ByTeam.TryGetValue(teamId, out var team) ? team : [];
     }
 
     public async Task ReloadAsync(CancellationToken ct = default)
@@ -50,11 +56,20 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
             if (org is not null) chain.Add(org);
             byTeam[teamId] = [.. chain];
         }
-        var keyTeams = await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.TeamId }).ToDictionaryAsync(k => k.Id, k => k.TeamId, ct);
+        // A key's own wallet and its project's come before its team's chain.
+        var keyWallets = wallets.Where(w => w.OwnerKind == WalletOwners.Key).ToDictionary(w => w.OwnerId, w => infos[w.Id]);
+        var projectWallets = wallets.Where(w => w.OwnerKind == WalletOwners.Project).ToDictionary(w => w.OwnerId, w => infos[w.Id]);
         var byKey = new Dictionary<Guid, WalletInfo[]>();
-        foreach (var wallet in wallets.Where(w => w.OwnerKind == WalletOwners.Key))
-            if (keyTeams.TryGetValue(wallet.OwnerId, out var team))
-                byKey[wallet.OwnerId] = [infos[wallet.Id], .. byTeam.GetValueOrDefault(team) ?? (org is null ? [] : [org])];
-        _current = new Snapshot(infos, byTeam, byKey);
+        foreach (var key in await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.TeamId, k.ProjectId }).ToListAsync(ct))
+        {
+            var own = keyWallets.GetValueOrDefault(key.Id);
+            var project = key.ProjectId is { } p ? projectWallets.GetValueOrDefault(p) : null;
+            if (own is null && project is null) continue;
+            byKey[key.Id] = [.. new[] { own, project }.OfType<WalletInfo>(), .. byTeam.GetValueOrDefault(key.TeamId) ?? (org is null ? [] : [org])];
+        }
+        var projectTeams = await db.Projects.AsNoTracking().Select(p => new { p.Id, p.TeamId }).ToDictionaryAsync(p => p.Id, p => p.TeamId, ct);
+        var byProject = projectWallets.Where(w => projectTeams.ContainsKey(w.Key)).ToDictionary(w => w.Key,
+            w => (WalletInfo[])[w.Value, .. byTeam.GetValueOrDefault(projectTeams[w.Key]) ?? (org is null ? [] : [org])]);
+        _current = new Snapshot(infos, byTeam, byKey) { ByProject = byProject };
     }
 }

@@ -89,9 +89,11 @@ public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
 
         var wallets = await db.Wallets.AsNoTracking().ToListAsync(ct);
         var keyTeams = await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.TeamId }).ToDictionaryAsync(k => k.Id, k => k.TeamId, ct);
+        var projectTeams = await db.Projects.AsNoTracking().Select(p => new { p.Id, p.TeamId }).ToDictionaryAsync(p => p.Id, p => p.TeamId, ct);
         var visible = actor.IsOrgWide ? wallets : wallets.Where(w => w.OwnerKind switch
         {
             WalletOwners.Team => scope.Includes(w.OwnerId),
+            WalletOwners.Project => projectTeams.TryGetValue(w.OwnerId, out var projectTeam) && scope.Includes(projectTeam),
             WalletOwners.Key => keyTeams.TryGetValue(w.OwnerId, out var team) && scope.Includes(team),
             _ => false,
         }).ToList();
@@ -123,7 +125,7 @@ public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
 
     /// <summary>Organisation first, then teams, then keys, each by name.</summary>
     private static IEnumerable<Wallet> Ordered(IEnumerable<Wallet> wallets) =>
-        wallets.OrderBy(w => w.OwnerKind switch { WalletOwners.Organization => 0, WalletOwners.Team => 1, _ => 2 })
+        wallets.OrderBy(w => w.OwnerKind switch { WalletOwners.Organization => 0, WalletOwners.Team => 1, WalletOwners.Project => 2, _ => 3 })
             .ThenBy(w => w.Name, StringComparer.OrdinalIgnoreCase);
 
     internal static WalletRow RowOf(Wallet w, int depth, string path, DateTime now, IReadOnlyList<WalletEventRow> events)
@@ -160,6 +162,10 @@ public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
             .Select(n => new BudgetCandidate(WalletOwners.Team, n.Team.Id, $"Team {n.Path}")));
 
         var paths = tree.ToDictionary(n => n.Team.Id, n => n.Path);
+        var projects = await db.Projects.AsNoTracking().ToListAsync(ct);
+        result.AddRange(projects.Where(p => !owned.Contains((WalletOwners.Project, p.Id)))
+            .OrderBy(p => paths.GetValueOrDefault(p.TeamId), StringComparer.OrdinalIgnoreCase).ThenBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(p => new BudgetCandidate(WalletOwners.Project, p.Id, $"Project {p.Name} · {paths.GetValueOrDefault(p.TeamId) ?? "no team"}")));
         var keys = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).ToListAsync(ct);
         result.AddRange(keys.Where(k => k.StatusAt(now) == Keys.ApiKeyStatus.Active && !owned.Contains((WalletOwners.Key, k.Id)))
             .OrderBy(k => paths.GetValueOrDefault(k.TeamId), StringComparer.OrdinalIgnoreCase).ThenBy(k => k.Name, StringComparer.OrdinalIgnoreCase)

@@ -86,6 +86,11 @@ public sealed class WalletService(IDbContextFactory<ControlPlaneDb> dbFactory, W
                     parent = await db.Teams.Where(t => t.Id == p).Select(t => t.ParentTeamId).FirstOrDefaultAsync(ct);
                 }
                 return ($"Team {team.Name}", org);
+            case WalletOwners.Project:
+                var project = await db.Projects.AsNoTracking().FirstOrDefaultAsync(p => p.Id == ownerId, ct);
+                if (project is null) return (null, null);
+                var projectTeamWallet = await db.Wallets.AsNoTracking().Where(w => w.OwnerKind == WalletOwners.Team && w.OwnerId == project.TeamId).Select(w => (Guid?)w.Id).FirstOrDefaultAsync(ct);
+                return ($"Project {project.Name}", projectTeamWallet ?? org);
             case WalletOwners.Key:
                 var key = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == ownerId, ct);
                 if (key is null) return (null, null);

@@ -16,7 +16,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
 
     public async ValueTask<(Hold? Hold, HoldRefusal? Refusal)> HoldAsync(KeyEntry key, decimal worstCase, CancellationToken ct)
     {
-        var chain = book.ChainFor(key.Id, key.TeamId);
+        var chain = book.ChainFor(key.Id, key.TeamId, key.ProjectId);
         var held = new List<BudgetLeases.HoldPart>(chain.Count);
         try
         {
@@ -52,7 +52,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
         var parts = hold?.State as Parts;
         foreach (var part in parts?.Held ?? []) BudgetLeases.Release(part, actualCost);
         if (actualCost <= 0) return [];
-        var chain = parts?.Chain ?? book.ChainFor(key.Id, key.TeamId);
+        var chain = parts?.Chain ?? book.ChainFor(key.Id, key.TeamId, key.ProjectId);
         var charges = new WalletCharge[chain.Count];
         for (var i = 0; i < chain.Count; i++)
         {
@@ -67,7 +67,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
     public BudgetView? Remaining(KeyEntry key)
     {
         BudgetView? tightest = null;
-        foreach (var wallet in book.ChainFor(key.Id, key.TeamId))
+        foreach (var wallet in book.ChainFor(key.Id, key.TeamId, key.ProjectId))
         {
             if (wallet.Ceiling is not { } ceiling) continue;
             var remaining = Math.Max(0, ceiling - wallet.Spent);

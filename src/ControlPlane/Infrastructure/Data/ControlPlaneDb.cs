@@ -4,6 +4,7 @@ using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
+using ControlPlane.Features.Projects;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Wallets;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,7 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<Price> Prices => Set<Price>();
     public DbSet<CallRecord> Calls => Set<CallRecord>();
     public DbSet<CallPayload> CallPayloads => Set<CallPayload>();
+    public DbSet<Project> Projects => Set<Project>();
     public DbSet<Wallet> Wallets => Set<Wallet>();
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
     public DbSet<BudgetLease> BudgetLeases => Set<BudgetLease>();

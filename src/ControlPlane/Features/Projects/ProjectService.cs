@@ -1,0 +1,44 @@
+using ControlPlane.Features.Audit;
+using ControlPlane.Features.Teams;
+using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Features.Projects;
+
+/// <summary>Projects of teams: listed to whoever sees the team, created by whoever manages it (audited).</summary>
+public sealed class ProjectService(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, AuditLog audit, TimeProvider clock)
+{
+    public const int MaxNameLength = 100;
+
+    public async Task<IReadOnlyList<Project>> ListAsync(Guid teamId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Projects.AsNoTracking().Where(p => p.TeamId == teamId).OrderBy(p => p.Name).ToListAsync(ct);
+    }
+
+    public async Task<Outcome<Project>> CreateAsync(Actor actor, Guid teamId, string name, CancellationToken ct = default)
+    {
+        if (!(await teams.ManagedByAsync(actor, ct)).Includes(teamId)) return Outcome.Fail<Project>("You can add projects only to teams you manage.");
+        name = (name ?? "").Trim();
+        if (name.Length is 0 or > MaxNameLength) return Outcome.Fail<Project>($"A project needs a name of at most {MaxNameLength} characters.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var team = await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.Id == teamId, ct);
+        if (team is null) return Outcome.Fail<Project>("That team no longer exists.");
+        if (await db.Projects.AnyAsync(p => p.TeamId == teamId && p.Name == name, ct)) return Outcome.Fail<Project>($"{team.Name} already has a project named '{name}'.");
+        var project = new Project { Id = Guid.CreateVersion7(), TeamId = teamId, Name = name, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        db.Projects.Add(project);
+        await audit.SaveAsync(db, actor.Name, "project.created", $"project:{project.Id}", $"'{name}' in {team.Name}", ct);
+        return project;
+    }
+}
+
+public static class ProjectsFeature
+{
+    public static WebApplicationBuilder AddProjects(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<ProjectService>();
+        return builder;
+    }
+}
