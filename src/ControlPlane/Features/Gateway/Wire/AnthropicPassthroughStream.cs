@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using ControlPlane.Features.Metering;
 
@@ -101,7 +100,7 @@ internal sealed class AnthropicPassthroughStream(string modelAsked) : IStreamTra
                     }
                     else if (path[1] == Key.Delta && path[2] is Key.Text or Key.PartialJson)
                     {
-                        var chars = Characters(ref reader);
+                        var chars = scratch.CharacterCount(ref reader);
                         OutputCharacters += chars;
                         SawContent |= chars > 0;
                     }
@@ -143,17 +142,6 @@ internal sealed class AnthropicPassthroughStream(string modelAsked) : IStreamTra
         : reader.ValueTextEquals("max_tokens"u8) ? "max_tokens"
         : reader.ValueTextEquals("stop_sequence"u8) ? "stop_sequence"
         : reader.GetString();
-
-    private int Characters(ref Utf8JsonReader reader)
-    {
-        if (!reader.ValueIsEscaped)
-        {
-            return Encoding.UTF8.GetCharCount(reader.ValueSpan);
-        }
-        scratch.Clear();
-        scratch.AppendString(ref reader);
-        return Encoding.UTF8.GetCharCount(scratch.Span);
-    }
 
     private static Key KeyOf(ReadOnlySpan<byte> name, bool escaped) => escaped ? Key.Other : name.Length switch
     {

@@ -69,30 +69,9 @@ internal static class AnthropicRequestWriter
     private static void WriteMessages(Utf8JsonWriter w, List<ChatMessage> messages)
     {
         w.WriteStartArray("messages");
-        var i = 0;
-        while (i < messages.Count)
+        // Anthropic takes tool results first in a turn and rejects empty turns.
+        foreach (var (role, blocks) in ChatMessage.MergedTurns(messages))
         {
-            // Consecutive turns of one role become one turn; tool results go first, as Anthropic requires.
-            var role = messages[i].Role;
-            var end = i;
-            while (end < messages.Count && messages[end].Role == role)
-            {
-                end++;
-            }
-            var blocks = new List<ContentPart>();
-            for (var j = i; j < end; j++)
-            {
-                blocks.AddRange(messages[j].Parts.FindAll(static p => p is ToolResultPart));
-            }
-            for (var j = i; j < end; j++)
-            {
-                blocks.AddRange(messages[j].Parts.FindAll(static p => p is not ToolResultPart && p is not TextPart { Text.Length: 0 }));
-            }
-            i = end;
-            if (blocks.Count == 0)
-            {
-                continue; // Anthropic rejects empty turns.
-            }
             w.WriteStartObject();
             w.WriteString("role", role == ChatRole.Assistant ? "assistant" : "user");
             w.WriteStartArray("content");

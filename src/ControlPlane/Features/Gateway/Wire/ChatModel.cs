@@ -32,7 +32,40 @@ internal sealed class ChatRequest
 }
 
 /// <summary>One turn. Tool results ride in user turns (Anthropic's shape); the OpenAI writer splits them out.</summary>
-internal sealed record ChatMessage(ChatRole Role, List<ContentPart> Parts);
+internal sealed record ChatMessage(ChatRole Role, List<ContentPart> Parts)
+{
+    /// <summary>
+    /// Consecutive messages of one role merged into one turn, tool results first, empty text dropped, empty turns
+    /// skipped: what both Anthropic (results before anything else) and Gemini (alternating turns) require.
+    /// </summary>
+    public static IEnumerable<(ChatRole Role, List<ContentPart> Parts)> MergedTurns(List<ChatMessage> messages)
+    {
+        var i = 0;
+        while (i < messages.Count)
+        {
+            var role = messages[i].Role;
+            var end = i;
+            while (end < messages.Count && messages[end].Role == role)
+            {
+                end++;
+            }
+            var parts = new List<ContentPart>();
+            for (var j = i; j < end; j++)
+            {
+                parts.AddRange(messages[j].Parts.FindAll(static p => p is ToolResultPart));
+            }
+            for (var j = i; j < end; j++)
+            {
+                parts.AddRange(messages[j].Parts.FindAll(static p => p is not ToolResultPart && p is not TextPart { Text.Length: 0 }));
+            }
+            i = end;
+            if (parts.Count > 0)
+            {
+                yield return (role, parts);
+            }
+        }
+    }
+}
 
 internal abstract record ContentPart;
 

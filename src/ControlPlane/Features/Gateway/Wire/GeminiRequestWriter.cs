@@ -37,30 +37,9 @@ internal static class GeminiRequestWriter
     private static void WriteContents(Utf8JsonWriter w, List<ChatMessage> messages)
     {
         w.WriteStartArray("contents");
-        var i = 0;
-        while (i < messages.Count)
+        // Gemini wants turns to alternate, function responses first.
+        foreach (var (role, parts) in ChatMessage.MergedTurns(messages))
         {
-            // Gemini wants turns to alternate: merge consecutive turns of one role, function responses first.
-            var role = messages[i].Role;
-            var end = i;
-            while (end < messages.Count && messages[end].Role == role)
-            {
-                end++;
-            }
-            var parts = new List<ContentPart>();
-            for (var j = i; j < end; j++)
-            {
-                parts.AddRange(messages[j].Parts.FindAll(static p => p is ToolResultPart));
-            }
-            for (var j = i; j < end; j++)
-            {
-                parts.AddRange(messages[j].Parts.FindAll(static p => p is not ToolResultPart && p is not TextPart { Text.Length: 0 }));
-            }
-            i = end;
-            if (parts.Count == 0)
-            {
-                continue;
-            }
             w.WriteStartObject();
             w.WriteString("role", role == ChatRole.Assistant ? "model" : "user");
             w.WriteStartArray("parts");

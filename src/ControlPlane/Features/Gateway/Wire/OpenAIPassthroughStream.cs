@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using ControlPlane.Features.Metering;
 
@@ -130,7 +129,7 @@ internal sealed class OpenAIPassthroughStream(string modelAsked) : IStreamTransl
                     else if (path[1] == Key.Choices && d == 4 && path[3] == Key.Delta && path[4] == Key.Content
                         || d == 7 && path[1] == Key.Choices && path[4] == Key.ToolCalls && path[6] == Key.Function && path[7] == Key.Arguments)
                     {
-                        var chars = Characters(ref reader);
+                        var chars = scratch.CharacterCount(ref reader);
                         OutputCharacters += chars;
                         SawContent |= chars > 0;
                     }
@@ -171,17 +170,6 @@ internal sealed class OpenAIPassthroughStream(string modelAsked) : IStreamTransl
         : reader.ValueTextEquals("tool_calls"u8) ? "tool_calls"
         : reader.ValueTextEquals("content_filter"u8) ? "content_filter"
         : reader.GetString();
-
-    private int Characters(ref Utf8JsonReader reader)
-    {
-        if (!reader.ValueIsEscaped)
-        {
-            return Encoding.UTF8.GetCharCount(reader.ValueSpan);
-        }
-        scratch.Clear();
-        scratch.AppendString(ref reader);
-        return Encoding.UTF8.GetCharCount(scratch.Span);
-    }
 
     private static Key KeyOf(ReadOnlySpan<byte> name, bool escaped) => escaped ? Key.Other : name.Length switch
     {

@@ -38,4 +38,16 @@ internal sealed class ScratchBuffer
             Array.Resize(ref buffer, Math.Max(size, buffer.Length * 2));
         }
     }
+
+    /// <summary>Characters in the reader's current string value, unescaping through this buffer only when needed.</summary>
+    public int CharacterCount(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return System.Text.Encoding.UTF8.GetCharCount(reader.ValueSpan);
+        }
+        Clear();
+        AppendString(ref reader);
+        return System.Text.Encoding.UTF8.GetCharCount(Span);
+    }
 }
