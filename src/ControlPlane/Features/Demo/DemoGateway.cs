@@ -72,7 +72,11 @@ internal static class DemoGateway
         CreatedAt = from, CreatedBy = "system:demo-data",
     };
 
-    /// <summary>About 1,500 calls over the last seven days, busier in working hours, with a few failures.</summary>
+    /// <summary>
+    /// About 1,500 calls over the last seven days, busier in working hours, with a few failures. A quarter of them fall
+    /// in today so far, which lies in every wallet's current period, so the budgets show spend on any date (the first
+    /// of a month included).
+    /// </summary>
     private static void SeedCalls(ControlPlaneDb db, IReadOnlyList<(Guid KeyId, Guid TeamId)> keys, Dictionary<string, (Provider Provider, DemoModel Model)> rates, DateTime now)
     {
         var random = new Random(20261122); // the same demo every time
@@ -83,6 +87,7 @@ internal static class DemoGateway
             var at = now.AddMinutes(-random.Next(7 * 24 * 60));
             if (at.Hour is < 7 or > 19 && random.Next(3) > 0) at = at.Date.AddHours(random.Next(8, 19)).AddMinutes(random.Next(60)); // nights are quieter
             if (at > now) at = at.AddDays(-1);
+            if (i % 4 == 0) at = now.Date + (now - now.Date) * random.NextDouble();
             var (provider, model) = weighted[random.Next(weighted.Length)];
             var (keyId, teamId) = keys[random.Next(keys.Count)];
             var embedding = model.Kind == ModelKinds.Embedding;

@@ -6,7 +6,7 @@ namespace ControlPlane.Features.Demo;
 /// <summary>
 /// The demo's budgets: the organisation, the teams (Search downgrades to a cheaper model, Sales only warns, Research
 /// is weekly), with this period's demo calls charged to them through the ledger, so the balances are the ledger's
-/// sums as in real use, and one team is past its thresholds.
+/// sums as in real use, and one team (Search) is past its thresholds whatever the date.
 /// </summary>
 internal static class DemoWallets
 {
@@ -28,7 +28,7 @@ internal static class DemoWallets
         var org = Add(DemoData.OrganizationName, WalletOwners.Organization, organizationId, null, 500m);
         var engineering = Add("Team Engineering", WalletOwners.Team, teams["Engineering"], org, 200m);
         var platform = Add("Team Platform", WalletOwners.Team, teams["Platform"], engineering, 120m, overdraft: 5m);
-        Add("Team Search", WalletOwners.Team, teams["Search"], platform, 3m, policy: ExhaustionPolicies.Downgrade, downgrade: "claude-haiku");
+        var search = Add("Team Search", WalletOwners.Team, teams["Search"], platform, 3m, policy: ExhaustionPolicies.Downgrade, downgrade: "claude-haiku");
         Add("Team Mobile", WalletOwners.Team, teams["Mobile"], engineering, 60m);
         Add("Team Research", WalletOwners.Team, teams["Research"], org, 15m, period: WalletPeriods.Weekly);
         Add("Team Sales", WalletOwners.Team, teams["Sales"], org, 4m, policy: ExhaustionPolicies.WarnOnly);
@@ -44,6 +44,8 @@ internal static class DemoWallets
                 wallet.Spent += call.Cost;
             }
         }
+        // Search's limit sits just above what it spent this period, so on any date one budget is past its thresholds.
+        search.Limit = Math.Max(0.01m, decimal.Ceiling(search.Spent / 0.85m * 100m) / 100m);
         // Announce what the demo spend has crossed, as the gateway would have.
         foreach (var wallet in wallets.Values.Where(w => w.Limit > 0))
         {
