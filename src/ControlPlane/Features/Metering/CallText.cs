@@ -32,7 +32,7 @@ public static class CallText
     /// <summary>The value with NUL and lone surrogates replaced by U+FFFD; the same instance when there are none.</summary>
     public static string Clean(string value)
     {
-        var first = value.AsSpan().IndexOfAny(Unstorable);
+        var first = FirstUnstorable(value);
         if (first < 0) return value;
         return string.Create(value.Length, (value, first), static (target, state) =>
         {
@@ -46,6 +46,23 @@ public static class CallText
                 else if (char.IsSurrogate(c)) target[i] = Replacement;
             }
         });
+    }
+
+    /// <summary>Where the first NUL or lone surrogate is, or -1 (valid surrogate pairs are fine).</summary>
+    private static int FirstUnstorable(string value)
+    {
+        var span = value.AsSpan();
+        for (var i = span.IndexOfAny(Unstorable); i >= 0 && i < span.Length; i++)
+        {
+            var c = span[i];
+            if (c == '\0') return i;
+            if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return i;
+            var next = span[(i + 1)..].IndexOfAny(Unstorable);
+            if (next < 0) return -1;
+            i += next; // the loop's i++ lands on the next candidate
+        }
+        return -1;
     }
 
     /// <summary>True when <paramref name="value"/> holds nothing the database would refuse.</summary>
