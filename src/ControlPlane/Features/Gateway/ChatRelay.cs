@@ -98,6 +98,7 @@ public sealed partial class ChatRelay(
             return;
         }
 
+        if (await settle.RefuseIfUnrecordableAsync(http, call)) return;
         var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan!.WorstCaseCost, http.RequestAborted);
         if (holdRefused?.DowngradeTo is { } cheaper && cheaper != info.Model)
         {

@@ -87,6 +87,7 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             await GatewayErrors.RefuseAsync(http, call, new WireError(400, "invalid_request_error", $"'{info.Model}' is served by a {target.Provider.Kind} provider; embeddings go to OpenAI-compatible providers only.", Param: "model"), "wrong_model_kind");
             return;
         }
+        if (await settle.RefuseIfUnrecordableAsync(http, call)) return;
         var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
         settlement.Hold = hold;
         if (holdRefused is not null)

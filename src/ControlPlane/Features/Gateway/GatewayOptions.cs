@@ -29,6 +29,13 @@ public sealed class GatewayOptions
     [Range(16, 1_000_000)]
     public int CallLogCapacity { get; set; } = 20_000;
 
+    /// <summary>
+    /// How long a stopping node may take (the host's shutdown timeout): in-flight calls finish, the call log is
+    /// written out, then leases are returned. A database down at that moment can make the drain take longer.
+    /// </summary>
+    [Range(5, 3600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 90;
+
     /// <summary>Providers defined in configuration, by name. They are synced into the catalogue at start.</summary>
     public Dictionary<string, ConfiguredProvider> Providers { get; set; } = [];
 }
