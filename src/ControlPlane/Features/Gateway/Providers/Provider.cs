@@ -58,6 +58,8 @@ internal sealed class ProviderConfiguration : IEntityTypeConfiguration<Provider>
         provider.Property(p => p.ApiVersion).HasMaxLength(40);
         provider.Property(p => p.EncryptedApiKey).HasMaxLength(4000);
         provider.Property(p => p.ApiKeyHint).HasMaxLength(8);
+        // Existing rows (and rows written by an older node) are not free: the safe side for the wallet.
+        provider.Property(p => p.UnansweredAttemptsFree).HasDefaultValue(false);
         provider.HasIndex(p => p.Name).IsUnique();
     }
 }
