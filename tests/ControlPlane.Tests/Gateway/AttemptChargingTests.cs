@@ -77,6 +77,25 @@ public abstract class AttemptChargingTests<TApp>(TApp gateway) : IDisposable whe
     }
 
     [Fact]
+    public async Task A_connection_cut_after_the_request_was_sent_is_not_retried_and_its_input_is_charged()
+    {
+        var (team, key) = await TeamAndKeyAsync(10m);
+        gateway.Upstream.Enqueue(new FakeReply { DropAfterRequest = true });
+        var before = gateway.Upstream.Requests.Count;
+
+        using var client = gateway.Client(key);
+        using var response = await client.PostAsync("/v1/chat/completions", Json(Ask("gpt")));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(before + 1, gateway.Upstream.Requests.Count);
+        var row = await RowOfKeyAsync(key);
+        Assert.Equal((502, "upstream_unreachable", UsageSource.Estimated, 0), (row.Status, row.ErrorClass, row.UsageSource, row.Retries));
+        Assert.Equal(GatewayApp.ExpectedCost(row.InputTokens, 0, 0), row.Cost);
+        Assert.True(row.Cost > 0);
+        await AssertWalletAgreesAsync(team, row);
+    }
+
+    [Fact]
     public async Task A_provider_configured_to_not_bill_unanswered_attempts_is_retried_and_charged_only_for_the_answer()
     {
         var (team, key) = await TeamAndKeyAsync(10m);
