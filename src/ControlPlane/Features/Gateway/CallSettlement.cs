@@ -7,7 +7,20 @@ namespace ControlPlane.Features.Gateway;
 public sealed class Settlement
 {
     public Hold? Hold { get; set; }
+
+    /// <summary>What the hold covers now: its amount, plus whatever was topped up to fail over after a charged attempt.</summary>
+    public decimal Held { get; set; }
+
+    /// <summary>The served attempt: what the answer (or the part of it that came) used.</summary>
     public Metered? Metered { get; set; }
+
+    /// <summary>Attempts that reached a provider and got no answer (timed out, cut, abandoned), retries and failovers included.</summary>
+    public Metered? Unanswered { get; private set; }
+
+    /// <summary>Everything the call is charged: every attempt that reached a provider.</summary>
+    public Metered? Total => Metered.Sum(Metered, Unanswered);
+
+    public void AddUnanswered(Metered attempt) => Unanswered = Metered.Sum(Unanswered, attempt);
 }
 
 /// <summary>
@@ -16,7 +29,7 @@ public sealed class Settlement
 /// </summary>
 public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, ILogger<CallSettlement> logger)
 {
-    public Task FinishAsync(GatewayCall call, Settlement settlement) => FinishAsync(call, settlement.Hold, settlement.Metered);
+    public Task FinishAsync(GatewayCall call, Settlement settlement) => FinishAsync(call, settlement.Hold, settlement.Total);
 
     public async Task FinishAsync(GatewayCall call, Hold? hold, Metered? metered)
     {

@@ -52,6 +52,12 @@ public sealed class ConfiguredProvider
     public int FirstByteTimeoutSeconds { get; set; } = 60;
     public int IdleTimeoutSeconds { get; set; } = 60;
     public int TotalTimeoutSeconds { get; set; } = 600;
+    /// <summary>
+    /// Whether this provider bills a request it never answered. False (the default, and the truth for the hosted
+    /// APIs): a request sent whole that then times out or loses its connection is charged its input and not
+    /// retried. True: such attempts are free, so they are retried and not charged.
+    /// </summary>
+    public bool UnansweredAttemptsFree { get; set; }
     /// <summary>Alias → the provider's model name (Azure: deployment).</summary>
     public Dictionary<string, string> Models { get; set; } = [];
     /// <summary>Upstream model → USD per million tokens, in force from the first start that sees them.</summary>
