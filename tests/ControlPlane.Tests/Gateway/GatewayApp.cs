@@ -58,6 +58,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.
         settings["Gateway:Providers:fake-azure:Models:failover"] = Aliases["azure-gpt"].Model;
         settings["Gateway:Providers:fake-openai:Models:failover"] = Aliases["gpt"].Model;
+        AddSettings(settings);
         Settings = settings;
         App = new AppFactory(await TestDatabase.CreateAsync(provider), settings: settings);
         BaseUrl = App.ListenOnLoopback();
@@ -80,6 +81,11 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
             settings[$"{p}:Prices:{model}:CachedInput"] = CachedPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings[$"{p}:Prices:{model}:Output"] = OutputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>A fixture of its own adds aliases or settings here, before the app starts; the shared ones stay as they are.</summary>
+    protected virtual void AddSettings(IDictionary<string, string?> settings)
+    {
     }
 
     /// <summary>The configuration the app was started with (providers, aliases, prices).</summary>
