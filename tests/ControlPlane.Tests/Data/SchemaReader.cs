@@ -54,7 +54,7 @@ public static class SchemaReader
         foreach (var r in await QueryAsync(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE '__EFMigrations%'"))
             lines.Add($"table {r[0]}");
         foreach (var r in await QueryAsync(c, """
-            SELECT table_name, column_name, data_type, coalesce(character_maximum_length::text, ''), is_nullable, coalesce(column_default, ''), is_identity
+            SELECT table_name, column_name, data_type, coalesce(character_maximum_length::text, numeric_precision || ',' || numeric_scale, ''), is_nullable, coalesce(column_default, ''), is_identity
             FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '__EFMigrations%'
             """))
             lines.Add($"column {r[0]}.{r[1]} {r[2]}({r[3]}) {(r[4] == "NO" ? "not null" : "null")} default '{r[5]}' identity {r[6]}");

@@ -117,7 +117,8 @@ public abstract class ChatCompletionsTests<TApp>(TApp gateway) where TApp : Gate
         Assert.True(body.GetProperty("dry_run").GetBoolean());
         Assert.Equal("fake-openai", body.GetProperty("route")[0].GetProperty("provider").GetString());
         var input = body.GetProperty("estimated_input_tokens").GetInt64();
-        Assert.Equal((input * GatewayApp.InputPrice + 1000 * GatewayApp.OutputPrice) / 1_000_000m,
+        // The hold prices input at the dearest input rate: the default cache write, 1.25 × input.
+        Assert.Equal((input * GatewayApp.InputPrice * 1.25m + 1000 * GatewayApp.OutputPrice) / 1_000_000m,
             decimal.Parse(body.GetProperty("worst_case_cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(before, gateway.Upstream.Requests.Count);
     }

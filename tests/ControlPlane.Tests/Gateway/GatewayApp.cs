@@ -58,6 +58,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.
         settings["Gateway:Providers:fake-azure:Models:failover"] = Aliases["azure-gpt"].Model;
         settings["Gateway:Providers:fake-openai:Models:failover"] = Aliases["gpt"].Model;
+        AddSettings(settings);
         Settings = settings;
         App = new AppFactory(await CreateDatabaseAsync(), settings: settings);
         BaseUrl = App.ListenOnLoopback();
@@ -84,6 +85,11 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
 
     /// <summary>The database the app runs on: a fresh one on the shared test server, unless a test brings its own.</summary>
     protected virtual Task<TestDatabase> CreateDatabaseAsync() => TestDatabase.CreateAsync(provider);
+
+    /// <summary>A fixture of its own adds aliases or settings here, before the app starts; the shared ones stay as they are.</summary>
+    protected virtual void AddSettings(IDictionary<string, string?> settings)
+    {
+    }
 
     /// <summary>The configuration the app was started with (providers, aliases, prices).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();

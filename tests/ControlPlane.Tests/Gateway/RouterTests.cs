@@ -50,7 +50,8 @@ public sealed class RouterTests
 
         Assert.Equal(current.Id, plan!.Targets[0].Rate!.PriceId);
         Assert.Equal(old.Id, then!.Targets[0].Rate!.PriceId);
-        Assert.Equal((40 * 3m + 100 * 6m) / 1_000_000m, plan.WorstCaseCost);
+        // Every input token at the dearest input rate: here the default cache write, 1.25 × 3.
+        Assert.Equal((40 * 3.75m + 100 * 6m) / 1_000_000m, plan.WorstCaseCost);
         Assert.Equal((1000 - 400) * 3m / 1_000_000m + 400 * 1m / 1_000_000m + 50 * 6m / 1_000_000m, plan.Targets[0].Rate!.CostOf(new TokenUsage(1000, 400, 50)));
     }
 }

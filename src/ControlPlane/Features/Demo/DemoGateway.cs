@@ -12,7 +12,7 @@ namespace ControlPlane.Features.Demo;
 /// </summary>
 internal static class DemoGateway
 {
-    private sealed record DemoModel(string Alias, string Kind, string Provider, string Upstream, decimal In, decimal Cached, decimal Out, int Share, string? Fallback = null);
+    private sealed record DemoModel(string Alias, string Kind, string Provider, string Upstream, decimal In, decimal? Cached, decimal Out, int Share, string? Fallback = null);
 
     private static readonly (string Name, string Kind, string Url, string? Version)[] Providers =
     [
@@ -30,8 +30,8 @@ internal static class DemoGateway
         new("claude-sonnet", ModelKinds.Chat, "anthropic", "claude-sonnet-4-5", 3.00m, 0.30m, 15.00m, 18),
         new("claude-haiku", ModelKinds.Chat, "anthropic", "claude-haiku-4-5", 1.00m, 0.10m, 5.00m, 12),
         new("gemini-flash", ModelKinds.Chat, "gemini", "gemini-2.5-flash", 0.30m, 0.075m, 2.50m, 14),
-        new("llama-70b", ModelKinds.Chat, "groq", "llama-3.3-70b-versatile", 0.59m, 0.59m, 0.79m, 6),
-        new("text-embedding-3-small", ModelKinds.Embedding, "openai", "text-embedding-3-small", 0.02m, 0.02m, 0m, 8),
+        new("llama-70b", ModelKinds.Chat, "groq", "llama-3.3-70b-versatile", 0.59m, null, 0.79m, 6),
+        new("text-embedding-3-small", ModelKinds.Embedding, "openai", "text-embedding-3-small", 0.02m, null, 0m, 8),
     ];
 
     public static void Seed(ControlPlaneDb db, IReadOnlyList<(Guid KeyId, Guid TeamId)> keys, DateTime now)
@@ -65,12 +65,21 @@ internal static class DemoGateway
         SeedCalls(db, keys, rates, now);
     }
 
-    private static Price PriceOf(Provider provider, DemoModel m, DateTime from, decimal factor) => new()
+    private static Price PriceOf(Provider provider, DemoModel m, DateTime from, decimal factor)
     {
-        Id = Guid.NewGuid(), ProviderId = provider.Id, UpstreamModel = m.Upstream, EffectiveFrom = from,
-        InputPerMillion = m.In * factor, CachedInputPerMillion = m.Cached * factor, OutputPerMillion = m.Out * factor,
-        CreatedAt = from, CreatedBy = "system:demo-data",
-    };
+        var rate = RateOf(m, factor);
+        return new()
+        {
+            Id = Guid.NewGuid(), ProviderId = provider.Id, UpstreamModel = m.Upstream, EffectiveFrom = from,
+            InputPerMillion = rate.InputPerMillion, CachedInputPerMillion = rate.CachedInputPerMillion,
+            CacheWriteInputPerMillion = rate.CacheWritePerMillion, OutputPerMillion = rate.OutputPerMillion,
+            CreatedAt = from, CreatedBy = "system:demo-data",
+        };
+    }
+
+    /// <summary>The demo's prices leave out what a real admin may: cached input then costs input, cache writes 1.25 × input.</summary>
+    private static PriceRate RateOf(DemoModel m, decimal factor) =>
+        new(Guid.Empty, m.In * factor, PriceRules.CachedInputOrDefault(m.In * factor, m.Cached * factor), m.Out * factor, DateTime.MinValue);
 
     /// <summary>
     /// About 1,500 calls over the last seven days, busier in working hours, with a few failures. A quarter of them fall
@@ -100,8 +109,10 @@ internal static class DemoGateway
             var latency = (ttft ?? random.Next(60, 300)) + (streamed ? output * random.Next(8, 25) : random.Next(200, 4000));
             if (failed != 200) (input, cached, output) = (0, 0, 0);
             var factor = model.Alias == "gpt-4o" && at < now.AddDays(-21) ? 2m : 1m;
-            var usage = new TokenUsage(input, cached, output);
-            var rate = new PriceRate(Guid.Empty, model.In * factor, model.Cached * factor, model.Out * factor, DateTime.MinValue);
+            // Some Claude calls write their prompt to the cache (priced at the cache-write rate); no random draw, so the rest of the demo stays as it was.
+            var cacheWrite = provider.Kind == ProviderKinds.Anthropic && cached == 0 && i % 5 == 0 ? input / 4 : 0;
+            var usage = new TokenUsage(input, cached, output, cacheWrite);
+            var rate = RateOf(model, factor);
             db.Calls.Add(new CallRecord
             {
                 Id = Guid.CreateVersion7(new DateTimeOffset(at, TimeSpan.Zero)), At = at, KeyId = keyId, TeamId = teamId,
@@ -110,7 +121,7 @@ internal static class DemoGateway
                 RouteReason = $"alias '{model.Alias}' → {provider.Name}/{model.Upstream}", Status = failed,
                 ErrorClass = failed switch { 429 => "upstream_rate_limited", 502 => "upstream_error", _ => null },
                 Retries = failed == 200 ? (random.Next(30) == 0 ? 1 : 0) : 2, Streamed = streamed,
-                InputTokens = input, CachedInputTokens = cached, OutputTokens = output, Cost = rate.CostOf(usage),
+                InputTokens = input, CachedInputTokens = cached, CacheWriteInputTokens = cacheWrite, OutputTokens = output, Cost = rate.CostOf(usage),
                 UsageSource = failed == 200 ? UsageSource.Provider : UsageSource.None,
                 TimeToFirstTokenMs = failed == 200 ? ttft : null, LatencyMs = latency,
                 OutputTokensPerSecond = failed == 200 && streamed && output > 0 && latency > (ttft ?? 0) ? Math.Round(output / ((latency - (ttft ?? 0)) / 1000.0), 2) : null,

@@ -40,7 +40,9 @@ public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, I
         if (metered is { } m)
         {
             record.InputTokens = m.Usage.InputTokens;
-            record.CachedInputTokens = m.Usage.CachedInputTokens;
+            // Clamped as the cost was (reads and writes within the input), so the row explains its cost.
+            record.CachedInputTokens = m.Usage.CacheReads;
+            record.CacheWriteInputTokens = m.Usage.CacheWrites;
             record.OutputTokens = m.Usage.OutputTokens;
             record.Cost = m.Cost;
             record.Unpriced = m.Unpriced;

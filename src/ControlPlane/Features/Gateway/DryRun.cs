@@ -33,6 +33,7 @@ public static class DryRun
             {
                 json.WriteString("input_per_million", Money(rate.InputPerMillion));
                 json.WriteString("cached_input_per_million", Money(rate.CachedInputPerMillion));
+                json.WriteString("cache_write_input_per_million", Money(rate.CacheWritePerMillion));
                 json.WriteString("output_per_million", Money(rate.OutputPerMillion));
             }
             json.WriteEndObject();

@@ -64,9 +64,13 @@ public sealed class ConfiguredProvider
     public Dictionary<string, ConfiguredPrice> Prices { get; set; } = [];
 }
 
+/// <summary>USD per million tokens; each ≥ 0 with at most 6 decimals (checked at start by ConfiguredPricesValidation).</summary>
 public sealed class ConfiguredPrice
 {
     public decimal Input { get; set; }
-    public decimal CachedInput { get; set; }
+    /// <summary>Cache reads. Unset: the input price.</summary>
+    public decimal? CachedInput { get; set; }
+    /// <summary>Cache writes (Anthropic). Unset: 1.25 × input, Anthropic's documented 5-minute cache-write rate.</summary>
+    public decimal? CacheWrite { get; set; }
     public decimal Output { get; set; }
 }

@@ -31,6 +31,8 @@ public sealed class CallRecord
     public bool Streamed { get; set; }
     public long InputTokens { get; set; }
     public long CachedInputTokens { get; set; }
+    /// <summary>The part of <see cref="InputTokens"/> written to the provider's prompt cache (billed at the cache-write rate).</summary>
+    public long CacheWriteInputTokens { get; set; }
     public long OutputTokens { get; set; }
     public decimal Cost { get; set; }
     /// <summary>True when the model had no price and the admin chose to allow such calls: the cost is not known.</summary>
@@ -57,7 +59,7 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.Property(c => c.ProviderName).HasMaxLength(CallText.ProviderNameMax);
         call.Property(c => c.RouteReason).HasMaxLength(CallText.RouteReasonMax);
         call.Property(c => c.ErrorClass).HasMaxLength(CallText.ErrorClassMax);
-        call.Property(c => c.Cost).HasPrecision(20, 10);
+        call.Property(c => c.Cost).HasPrecision(MoneyScale.Precision, MoneyScale.Scale);
         call.Property(c => c.UsageSource).HasConversion<string>().HasMaxLength(16);
         // No foreign keys: the call log is append-only history and must outlive the keys and teams it names.
         call.HasIndex(c => c.At);

@@ -15,7 +15,13 @@ public sealed class Price
     public required string UpstreamModel { get; set; }
     public DateTime EffectiveFrom { get; set; }
     public decimal InputPerMillion { get; set; }
+    /// <summary>Input read from the provider's prompt cache. Set to the input price when none is given.</summary>
     public decimal CachedInputPerMillion { get; set; }
+    /// <summary>
+    /// Input written to the provider's prompt cache (Anthropic's cache_creation_input_tokens). Null only on prices made
+    /// before cache writes had a price of their own: they cost <see cref="PriceRules.CacheWriteOrDefault"/>.
+    /// </summary>
+    public decimal? CacheWriteInputPerMillion { get; set; }
     public decimal OutputPerMillion { get; set; }
     public DateTime CreatedAt { get; set; }
     public required string CreatedBy { get; set; }
@@ -29,9 +35,10 @@ internal sealed class PriceConfiguration : IEntityTypeConfiguration<Price>
         price.HasKey(p => p.Id);
         price.Property(p => p.UpstreamModel).HasMaxLength(200);
         price.Property(p => p.CreatedBy).HasMaxLength(320);
-        price.Property(p => p.InputPerMillion).HasPrecision(18, 6);
-        price.Property(p => p.CachedInputPerMillion).HasPrecision(18, 6);
-        price.Property(p => p.OutputPerMillion).HasPrecision(18, 6);
+        price.Property(p => p.InputPerMillion).HasPrecision(MoneyScale.PricePrecision, MoneyScale.PriceScale);
+        price.Property(p => p.CachedInputPerMillion).HasPrecision(MoneyScale.PricePrecision, MoneyScale.PriceScale);
+        price.Property(p => p.CacheWriteInputPerMillion).HasPrecision(MoneyScale.PricePrecision, MoneyScale.PriceScale);
+        price.Property(p => p.OutputPerMillion).HasPrecision(MoneyScale.PricePrecision, MoneyScale.PriceScale);
         price.HasIndex(p => new { p.ProviderId, p.UpstreamModel, p.EffectiveFrom }).IsUnique();
         price.HasOne<Provider>().WithMany().HasForeignKey(p => p.ProviderId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -1,19 +1,37 @@
 namespace ControlPlane.Features.Metering;
 
-/// <summary>Prices per million tokens in force for one provider's model at one moment.</summary>
-public sealed record PriceRate(Guid PriceId, decimal InputPerMillion, decimal CachedInputPerMillion, decimal OutputPerMillion, DateTime EffectiveFrom)
+/// <summary>
+/// Prices per million tokens in force for one provider's model at one moment. <paramref name="CacheWriteInputPerMillion"/>
+/// null means the documented default (<see cref="PriceRules.CacheWriteOrDefault"/>).
+/// </summary>
+public sealed record PriceRate(Guid PriceId, decimal InputPerMillion, decimal CachedInputPerMillion, decimal OutputPerMillion, DateTime EffectiveFrom,
+    decimal? CacheWriteInputPerMillion = null)
 {
     private const decimal Million = 1_000_000m;
 
-    /// <summary>Exact decimal cost: uncached input, cached input and output, each at its own rate.</summary>
-    public decimal CostOf(TokenUsage usage) =>
-        ((usage.InputTokens - usage.CachedInputTokens) * InputPerMillion
-         + usage.CachedInputTokens * CachedInputPerMillion
-         + usage.OutputTokens * OutputPerMillion) / Million;
+    /// <summary>What a token written to the prompt cache costs per million.</summary>
+    public decimal CacheWritePerMillion { get; } = PriceRules.CacheWriteOrDefault(InputPerMillion, CacheWriteInputPerMillion);
 
-    /// <summary>The most a call can cost: every input token uncached and every allowed output token used.</summary>
+    /// <summary>The dearest way an input token can be billed: holds price every input token at it, so they stay upper bounds.</summary>
+    public decimal HighestInputPerMillion => Math.Max(InputPerMillion, Math.Max(CachedInputPerMillion, CacheWritePerMillion));
+
+    /// <summary>
+    /// Exact decimal cost: uncached input, cache reads, cache writes and output, each at its own rate. Token counts are
+    /// clamped (reads and writes to the input, nothing below zero) and prices are never negative, so neither is a cost.
+    /// With prices of at most 6 decimals the cost has at most 12: the money scale, stored without rounding.
+    /// </summary>
+    public decimal CostOf(TokenUsage usage) =>
+        (usage.UncachedInputTokens * NonNegative(InputPerMillion)
+         + usage.CacheReads * NonNegative(CachedInputPerMillion)
+         + usage.CacheWrites * NonNegative(CacheWritePerMillion)
+         + Math.Max(0, usage.OutputTokens) * NonNegative(OutputPerMillion)) / Million;
+
+    /// <summary>The most a call can cost: every input token at the dearest input rate and every allowed output token used.</summary>
     public decimal WorstCaseOf(long inputTokens, long maxOutputTokens) =>
-        (inputTokens * InputPerMillion + maxOutputTokens * OutputPerMillion) / Million;
+        (Math.Max(0, inputTokens) * NonNegative(HighestInputPerMillion) + Math.Max(0, maxOutputTokens) * NonNegative(OutputPerMillion)) / Million;
+
+    // Prices are validated ≥ 0 wherever they enter; this only keeps a bad row from ever producing a negative amount.
+    private static decimal NonNegative(decimal perMillion) => Math.Max(0m, perMillion);
 }
 
 /// <summary>
@@ -22,12 +40,20 @@ public sealed record PriceRate(Guid PriceId, decimal InputPerMillion, decimal Ca
 /// </summary>
 public sealed class PriceBook
 {
-    private readonly Dictionary<(Guid ProviderId, string Model), PriceRate[]> _rates;
+    private readonly Dictionary<(Guid ProviderId, string Model), (DateTime From, PriceRate? Rate)[]> _rates;
 
     public PriceBook(IEnumerable<Price> prices) =>
         _rates = prices.GroupBy(p => (p.ProviderId, p.UpstreamModel))
-            .ToDictionary(g => g.Key, g => g.OrderBy(p => p.EffectiveFrom)
-                .Select(p => new PriceRate(p.Id, p.InputPerMillion, p.CachedInputPerMillion, p.OutputPerMillion, p.EffectiveFrom)).ToArray());
+            .ToDictionary(g => g.Key, g => g.OrderBy(p => p.EffectiveFrom).Select(p => (p.EffectiveFrom, RateOf(p))).ToArray());
+
+    /// <summary>
+    /// A row with a negative price (impossible through any validated path) is not a price: its model counts as unpriced
+    /// from that row's date, so the unpriced-model policy refuses or flags it rather than pricing calls below zero.
+    /// </summary>
+    private static PriceRate? RateOf(Price p) =>
+        p.InputPerMillion < 0 || p.CachedInputPerMillion < 0 || p.OutputPerMillion < 0 || p.CacheWriteInputPerMillion < 0
+            ? null
+            : new PriceRate(p.Id, p.InputPerMillion, p.CachedInputPerMillion, p.OutputPerMillion, p.EffectiveFrom, p.CacheWriteInputPerMillion);
 
     public static PriceBook Empty { get; } = new([]);
 
@@ -38,9 +64,10 @@ public sealed class PriceBook
         // Few prices per model: a backwards scan beats a binary search here.
         for (var i = rates.Length - 1; i >= 0; i--)
         {
-            if (rates[i].EffectiveFrom <= at)
+            if (rates[i].From <= at)
             {
-                rate = rates[i];
+                if (rates[i].Rate is not { } inForce) return false;
+                rate = inForce;
                 return true;
             }
         }

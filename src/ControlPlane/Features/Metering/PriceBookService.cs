@@ -13,12 +13,27 @@ public sealed class PriceForm
     public string UpstreamModel { get; set; } = "";
     public DateTime? EffectiveFrom { get; set; }
     public decimal InputPerMillion { get; set; }
-    public decimal CachedInputPerMillion { get; set; }
+    /// <summary>Empty: the input price (cached input is never free by omission).</summary>
+    public decimal? CachedInputPerMillion { get; set; }
+    /// <summary>Empty: 1.25 × the input price, Anthropic's documented rate for 5-minute cache writes.</summary>
+    public decimal? CacheWriteInputPerMillion { get; set; }
     public decimal OutputPerMillion { get; set; }
+
+    /// <summary>Why the form's prices cannot be saved, naming the field, or null when they can.</summary>
+    public string? PriceProblem()
+    {
+        (string Field, decimal? Value)[] prices =
+            [("Input", InputPerMillion), ("Cached input", CachedInputPerMillion), ("Cache write", CacheWriteInputPerMillion), ("Output", OutputPerMillion)];
+        foreach (var (field, value) in prices)
+        {
+            if (value is { } v && PriceRules.Problem(v) is { } problem) return $"{field}: {problem}";
+        }
+        return null;
+    }
 }
 
 public sealed record PriceRow(Guid Id, Guid ProviderId, string ProviderName, string UpstreamModel, DateTime EffectiveFrom,
-    decimal InputPerMillion, decimal CachedInputPerMillion, decimal OutputPerMillion, string CreatedBy, bool InForce);
+    decimal InputPerMillion, decimal CachedInputPerMillion, decimal OutputPerMillion, string CreatedBy, bool InForce, decimal CacheWritePerMillion);
 
 /// <summary>
 /// The price book: dated prices that are added, never edited, so every past call keeps the price it was made at.
@@ -38,7 +53,8 @@ public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory
             .Select(g => g.MaxBy(p => p.EffectiveFrom)!.Id).ToHashSet();
         return [.. prices.OrderBy(p => providers.GetValueOrDefault(p.ProviderId)).ThenBy(p => p.UpstreamModel).ThenByDescending(p => p.EffectiveFrom)
             .Select(p => new PriceRow(p.Id, p.ProviderId, providers.GetValueOrDefault(p.ProviderId, "?"), p.UpstreamModel, p.EffectiveFrom,
-                p.InputPerMillion, p.CachedInputPerMillion, p.OutputPerMillion, p.CreatedBy, inForce.Contains(p.Id)))];
+                p.InputPerMillion, p.CachedInputPerMillion, p.OutputPerMillion, p.CreatedBy, inForce.Contains(p.Id),
+                PriceRules.CacheWriteOrDefault(p.InputPerMillion, p.CacheWriteInputPerMillion)))];
     }
 
     public async Task<Outcome<Price>> AddAsync(Actor actor, PriceForm form, CancellationToken ct = default)
@@ -48,8 +64,7 @@ public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory
         var from = form.EffectiveFrom?.ToUniversalTime() ?? now;
         if (form.ProviderId is null || string.IsNullOrWhiteSpace(form.UpstreamModel)) return Outcome.Fail<Price>("Choose the provider and name its model.");
         if (from < now.AddMinutes(-1)) return Outcome.Fail<Price>("A new price takes effect now or later; past calls keep the price they were made at.");
-        if (form.InputPerMillion < 0 || form.CachedInputPerMillion < 0 || form.OutputPerMillion < 0 || form.InputPerMillion > 100_000 || form.OutputPerMillion > 100_000 || form.CachedInputPerMillion > 100_000)
-            return Outcome.Fail<Price>("Prices are between 0 and 100,000 USD per million tokens.");
+        if (form.PriceProblem() is { } problem) return Outcome.Fail<Price>(problem);
         if (form.InputPerMillion == 0 && form.OutputPerMillion == 0)
             return Outcome.Fail<Price>("A price of zero for input and output would make calls free; enter the provider's real price.");
 
@@ -62,12 +77,15 @@ public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory
         var price = new Price
         {
             Id = Guid.NewGuid(), ProviderId = provider.Id, UpstreamModel = model, EffectiveFrom = from,
-            InputPerMillion = form.InputPerMillion, CachedInputPerMillion = form.CachedInputPerMillion, OutputPerMillion = form.OutputPerMillion,
+            InputPerMillion = form.InputPerMillion, OutputPerMillion = form.OutputPerMillion,
+            // Defaults are resolved now and stored, so the row says exactly what calls will be charged.
+            CachedInputPerMillion = PriceRules.CachedInputOrDefault(form.InputPerMillion, form.CachedInputPerMillion),
+            CacheWriteInputPerMillion = PriceRules.CacheWriteOrDefault(form.InputPerMillion, form.CacheWriteInputPerMillion),
             CreatedAt = now, CreatedBy = actor.Name,
         };
         db.Prices.Add(price);
         await audit.SaveAsync(db, actor.Name, "price.added", $"price:{provider.Name}/{model}",
-            $"from {from:yyyy-MM-dd HH:mm}Z: in {price.InputPerMillion}, cached {price.CachedInputPerMillion}, out {price.OutputPerMillion} USD/M", ct);
+            $"from {from:yyyy-MM-dd HH:mm}Z: in {price.InputPerMillion}, cached {price.CachedInputPerMillion}, cache write {price.CacheWriteInputPerMillion}, out {price.OutputPerMillion} USD/M", ct);
         await catalog.ReloadAsync(ct);
         return price;
     }

@@ -1,12 +1,23 @@
 namespace ControlPlane.Features.Metering;
 
 /// <summary>
-/// Tokens of one call. <see cref="InputTokens"/> counts every input token, <see cref="CachedInputTokens"/> the part
-/// of them read from the provider's prompt cache (priced at the cached-input rate).
+/// Tokens of one call, in one meaning whatever the wire: <see cref="InputTokens"/> counts every input token (OpenAI's
+/// prompt_tokens); <see cref="CachedInputTokens"/> is the part of them read from the provider's prompt cache and
+/// <see cref="CacheWriteInputTokens"/> the part written to it, each priced at its own rate. Anthropic reports input
+/// without either (its input_tokens is the uncached rest); the wire readers and writers convert at the edges.
 /// </summary>
-public readonly record struct TokenUsage(long InputTokens, long CachedInputTokens, long OutputTokens)
+public readonly record struct TokenUsage(long InputTokens, long CachedInputTokens, long OutputTokens, long CacheWriteInputTokens = 0)
 {
     public long TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>Input neither read from nor written to the cache; never negative, however odd the provider's counts.</summary>
+    public long UncachedInputTokens => Math.Max(0, InputTokens - CacheReads - CacheWrites);
+
+    /// <summary>Cache reads, clamped to the input: a provider reporting more cached tokens than input cannot make a cost negative.</summary>
+    internal long CacheReads => Math.Clamp(CachedInputTokens, 0, Math.Max(0, InputTokens));
+
+    /// <summary>Cache writes, clamped to what input is left after the reads.</summary>
+    internal long CacheWrites => Math.Clamp(CacheWriteInputTokens, 0, Math.Max(0, InputTokens) - CacheReads);
 }
 
 /// <summary>Where a call's token counts came from.</summary>

@@ -32,8 +32,8 @@ internal sealed class BudgetLeaseConfiguration : IEntityTypeConfiguration<Budget
         lease.ToTable("budget_leases");
         lease.HasKey(l => l.Id);
         lease.Property(l => l.Node).HasMaxLength(100);
-        lease.Property(l => l.Granted).HasPrecision(20, 10);
-        lease.Property(l => l.Used).HasPrecision(20, 10);
+        lease.Property(l => l.Granted).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
+        lease.Property(l => l.Used).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
         lease.HasIndex(l => new { l.WalletId, l.ReturnedAt });
         lease.HasIndex(l => l.ExpiresAt);
         lease.HasOne<Wallet>().WithMany().HasForeignKey(l => l.WalletId).OnDelete(DeleteBehavior.Restrict);

@@ -52,7 +52,7 @@ internal sealed class LedgerEntryConfiguration : IEntityTypeConfiguration<Ledger
         entry.HasKey(e => e.Id);
         entry.Property(e => e.Account).HasMaxLength(16);
         entry.Property(e => e.Kind).HasMaxLength(16);
-        entry.Property(e => e.Amount).HasPrecision(20, 10);
+        entry.Property(e => e.Amount).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
         entry.Property(e => e.Note).HasMaxLength(300);
         entry.HasIndex(e => new { e.WalletId, e.Account });
         entry.HasIndex(e => e.TransactionId);

@@ -89,13 +89,13 @@ internal sealed class WalletConfiguration : IEntityTypeConfiguration<Wallet>
         wallet.Property(w => w.Name).HasMaxLength(200);
         wallet.Property(w => w.OwnerKind).HasMaxLength(16);
         wallet.Property(w => w.Period).HasMaxLength(16);
-        wallet.Property(w => w.Limit).HasPrecision(20, 10);
+        wallet.Property(w => w.Limit).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
         wallet.Property(w => w.OverdraftPercent).HasPrecision(9, 4);
         wallet.Property(w => w.Thresholds).HasMaxLength(100);
         wallet.Property(w => w.ExhaustionPolicy).HasMaxLength(16);
         wallet.Property(w => w.DowngradeAlias).HasMaxLength(100);
-        wallet.Property(w => w.Spent).HasPrecision(20, 10);
-        wallet.Property(w => w.Leased).HasPrecision(20, 10);
+        wallet.Property(w => w.Spent).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
+        wallet.Property(w => w.Leased).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
         wallet.Ignore(w => w.Ceiling);
         wallet.HasIndex(w => new { w.OwnerKind, w.OwnerId }).IsUnique();
         wallet.HasIndex(w => w.ParentWalletId);

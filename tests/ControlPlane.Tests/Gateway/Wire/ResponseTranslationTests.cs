@@ -63,7 +63,7 @@ public class ResponseTranslationTests
     {
         var t = Translate(WireSamples.AnthropicResponse, WireFormat.AnthropicMessages, WireFormat.AnthropicMessages);
         Assert.Equal(WireSamples.AnthropicResponse.Replace("\"claude-sonnet-4-5-20250929\"", "\"smart\"", StringComparison.Ordinal), Encoding.UTF8.GetString(t.Body));
-        Assert.Equal(new TokenUsage(130, 100, 17), t.Usage); // 25 uncached + 100 read + 5 written
+        Assert.Equal(new TokenUsage(130, 100, 17, 5), t.Usage); // 25 uncached + 100 read + 5 written
         Assert.Equal("tool_use", t.StopReason);
         Assert.Equal("Let me check.".Length + ToolArgumentCharacters, t.OutputCharacters);
     }
@@ -79,7 +79,7 @@ public class ResponseTranslationTests
         Assert.Equal(17, usage.GetProperty("completion_tokens").GetInt64());
         Assert.Equal(147, usage.GetProperty("total_tokens").GetInt64());
         Assert.Equal(100, usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt64());
-        Assert.Equal(new TokenUsage(130, 100, 17), t.Usage);
+        Assert.Equal(new TokenUsage(130, 100, 17, 5), t.Usage);
         Assert.Equal("tool_calls", t.StopReason);
         Assert.Equal("Let me check.".Length + ToolArgumentCharacters, t.OutputCharacters);
     }

@@ -64,7 +64,7 @@ public class StreamTranslationTests
         var s = AnthropicStream.Parse(output, Alias);
         AssertAnthropicToolAnswer(s, "toolu_01A");
         Assert.Contains("ping", s.EventNames); // passthrough keeps pings
-        Assert.Equal(new TokenUsage(130, 100, 17), t.Usage);
+        Assert.Equal(new TokenUsage(130, 100, 17, 5), t.Usage);
         Assert.Equal("tool_use", t.StopReason);
         Assert.Equal(Text.Length + Arguments.Length, t.OutputCharacters);
         Assert.True(t.SawContent);
@@ -82,7 +82,7 @@ public class StreamTranslationTests
         Assert.Equal(17, usage.GetProperty("completion_tokens").GetInt64());
         Assert.Equal(147, usage.GetProperty("total_tokens").GetInt64());
         Assert.Equal(100, usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt64());
-        Assert.Equal(new TokenUsage(130, 100, 17), t.Usage);
+        Assert.Equal(new TokenUsage(130, 100, 17, 5), t.Usage);
         Assert.Equal("tool_calls", t.StopReason);
         Assert.Equal(Text.Length + Arguments.Length, t.OutputCharacters);
     }

@@ -10,6 +10,7 @@ public static class CatalogueFeature
     public static WebApplicationBuilder AddGatewayCatalogue(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayOptions>, ConfiguredPricesValidation>();
         builder.Services.AddSingleton<ProviderSecrets>();
         builder.Services.AddSingleton<GatewayCatalog>();
         builder.Services.AddScoped<ConfiguredProviders>();

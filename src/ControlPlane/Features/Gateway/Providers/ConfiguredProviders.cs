@@ -75,12 +75,16 @@ public sealed class ConfiguredProviders(IDbContextFactory<ControlPlaneDb> dbFact
         {
             var current = await db.Prices.Where(p => p.ProviderId == provider.Id && p.UpstreamModel == model && p.EffectiveFrom <= now)
                 .OrderByDescending(p => p.EffectiveFrom).FirstOrDefaultAsync(ct);
-            if (current is not null && current.InputPerMillion == price.Input && current.CachedInputPerMillion == price.CachedInput && current.OutputPerMillion == price.Output)
+            // Defaults resolved here and stored, so the price row says exactly what calls are charged.
+            var cached = PriceRules.CachedInputOrDefault(price.Input, price.CachedInput);
+            var cacheWrite = PriceRules.CacheWriteOrDefault(price.Input, price.CacheWrite);
+            if (current is not null && current.InputPerMillion == price.Input && current.CachedInputPerMillion == cached
+                && current.CacheWriteInputPerMillion == cacheWrite && current.OutputPerMillion == price.Output)
                 continue;
             db.Prices.Add(new Price
             {
                 Id = Guid.NewGuid(), ProviderId = provider.Id, UpstreamModel = model, EffectiveFrom = now,
-                InputPerMillion = price.Input, CachedInputPerMillion = price.CachedInput, OutputPerMillion = price.Output,
+                InputPerMillion = price.Input, CachedInputPerMillion = cached, CacheWriteInputPerMillion = cacheWrite, OutputPerMillion = price.Output,
                 CreatedAt = now, CreatedBy = "configuration",
             });
         }
