@@ -50,8 +50,24 @@ public sealed class RouterTests
 
         Assert.Equal(current.Id, plan!.Targets[0].Rate!.PriceId);
         Assert.Equal(old.Id, then!.Targets[0].Rate!.PriceId);
-        // Every input token at the dearest input rate: here the default cache write, 1.25 × 3.
-        Assert.Equal((40 * 3.75m + 100 * 6m) / 1_000_000m, plan.WorstCaseCost);
+        // Every input token at the dearest input rate an OpenAI-style provider can bill (it reports no cache writes).
+        Assert.Equal((40 * 3m + 100 * 6m) / 1_000_000m, plan.WorstCaseCost);
         Assert.Equal((1000 - 400) * 3m / 1_000_000m + 400 * 1m / 1_000_000m + 50 * 6m / 1_000_000m, plan.Targets[0].Rate!.CostOf(new TokenUsage(1000, 400, 50)));
+    }
+
+    [Fact]
+    public void The_worst_case_multiplies_the_output_by_n_and_prices_the_input_bound_not_the_estimate()
+    {
+        var price = new Price { Id = Guid.NewGuid(), ProviderId = Provider.Id, UpstreamModel = "up", EffectiveFrom = DateTime.UnixEpoch, InputPerMillion = 3m, CachedInputPerMillion = 1m, OutputPerMillion = 6m, CreatedBy = "t" };
+        var measured = Request with { Input = new InputSize(TextBytes: 1000, Messages: 2, Images: 0, FileBytes: 0, ReferencedFiles: 0, HasTools: false), Choices = 4 };
+        var options = new GatewayOptions();
+
+        var (plan, _) = Router.Plan(Catalog(price), measured, ModelKinds.Chat, options, DateTime.UnixEpoch.AddDays(1));
+
+        // "up" is no OpenAI model: a token per byte of text, plus framing per message and per request.
+        var bound = 1000 + 2 * options.InputBounds.FramingTokensPerMessage + options.InputBounds.FramingTokensPerRequest;
+        Assert.Equal(bound, plan!.InputTokensBound);
+        Assert.Equal((bound * 3m + 4 * 100 * 6m) / 1_000_000m, plan.WorstCaseCost);
+        Assert.Equal((100L, 4), (plan.MaxOutputTokens, plan.Choices));
     }
 }

@@ -84,7 +84,8 @@ public sealed partial class ChatRelay(
             return;
         }
 
-        var (plan, refusal) = Router.Plan(catalog.Current, info, ModelKinds.Chat, options.Value);
+        long CountText(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => InputMeasure.TextTokens(body.Span, tokenizer);
+        var (plan, refusal) = Router.Plan(catalog.Current, info, ModelKinds.Chat, options.Value, counter: CountText);
         if (refusal is not null)
         {
             await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
@@ -103,7 +104,7 @@ public sealed partial class ChatRelay(
         if (holdRefused?.DowngradeTo is { } cheaper && cheaper != info.Model)
         {
             // The wallet's policy sends calls to a cheaper alias once its money is gone.
-            var (downgraded, _) = Router.Plan(catalog.Current, info with { Model = cheaper }, ModelKinds.Chat, options.Value);
+            var (downgraded, _) = Router.Plan(catalog.Current, info with { Model = cheaper }, ModelKinds.Chat, options.Value, counter: CountText);
             if (downgraded is not null)
             {
                 (hold, holdRefused) = await spend.HoldAsync(call.Key!, downgraded.WorstCaseCost, http.RequestAborted);
@@ -135,7 +136,7 @@ public sealed partial class ChatRelay(
             var (target, rate) = plan.Targets[i];
             var provider = target.Provider;
             var providerFormat = ProviderRequests.FormatOf(provider.Kind);
-            var providerBody = WireTranslation.TranslateRequest(body.Span, call.FrontDoor, providerFormat, target.UpstreamModel, info.Stream);
+            var providerBody = WireTranslation.TranslateRequest(body.Span, call.FrontDoor, providerFormat, target.UpstreamModel, info.Stream, plan.MaxOutputTokens);
 
             // Said before sending: a call cancelled while the provider answers still names who had it.
             record.ProviderId = provider.Id;

@@ -40,7 +40,9 @@ public static class DryRun
         }
         json.WriteEndArray();
         json.WriteNumber("estimated_input_tokens", info.EstimatedInputTokens);
+        json.WriteNumber("input_tokens_bound", plan.InputTokensBound);
         json.WriteNumber("max_output_tokens", plan.MaxOutputTokens);
+        json.WriteNumber("choices", plan.Choices);
         json.WriteString("worst_case_cost", Money(plan.WorstCaseCost));
         json.WriteString("currency", "USD");
         json.WriteEndObject();

@@ -21,9 +21,15 @@ public sealed class GatewayOptions
 
     public UnpricedModelPolicy UnpricedModels { get; set; } = UnpricedModelPolicy.Refuse;
 
-    /// <summary>Output tokens assumed for the worst-case hold when a caller sets no max_tokens.</summary>
+    /// <summary>
+    /// Output tokens held when a caller sets no max_tokens, and sent to the provider as its output cap (every kind), so
+    /// the answer cannot be longer than what was held.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>The worst cases behind each call's input-token bound (see <see cref="InputBound"/>).</summary>
+    public InputBoundOptions InputBounds { get; set; } = new();
 
     /// <summary>Capacity of the queue between the gateway and the call-log writer; when full, calls wait.</summary>
     [Range(16, 1_000_000)]

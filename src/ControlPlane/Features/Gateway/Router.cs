@@ -1,12 +1,21 @@
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Wire;
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Gateway.Providers;
 
 namespace ControlPlane.Features.Gateway;
 
-/// <summary>The targets a call will try, in order, each with the price in force now (null: unpriced, allowed by policy).</summary>
+/// <summary>
+/// The targets a call will try, in order, each with the price in force now (null: unpriced, allowed by policy).
+/// <see cref="MaxOutputTokens"/> is held for each of <see cref="Choices"/> answers and is also the cap sent upstream;
+/// <see cref="InputTokensBound"/> is the largest of the targets' input bounds.
+/// </summary>
 public sealed record RoutePlan(string Alias, IReadOnlyList<(RouteTarget Target, PriceRate? Rate)> Targets, decimal WorstCaseCost, long MaxOutputTokens)
 {
+    public long InputTokensBound { get; init; }
+
+    public int Choices { get; init; } = 1;
+
     public string Reason => $"alias '{Alias}' → {Describe(0)}" + (Targets.Count > 1 ? $" ({Targets.Count - 1} fallback{(Targets.Count > 2 ? "s" : "")})" : "");
 
     public string ReasonFor(int index, IReadOnlyList<string> failedOver) =>
@@ -23,7 +32,12 @@ public sealed record RouteRefusal(WireError Error, string ErrorClass);
 /// </summary>
 public static class Router
 {
-    public static (RoutePlan? Plan, RouteRefusal? Refusal) Plan(GatewayCatalog.Snapshot catalog, RequestInfo info, string kind, GatewayOptions options, DateTime? at = null)
+    /// <summary>
+    /// The plan for a call: its targets and the hold, the largest over targets of the input bound priced with the
+    /// output allowance times the answers asked for. <paramref name="counter"/> counts the request's text with a
+    /// tokenizer; null: byte-level bounds for every target.
+    /// </summary>
+    public static (RoutePlan? Plan, RouteRefusal? Refusal) Plan(GatewayCatalog.Snapshot catalog, RequestInfo info, string kind, GatewayOptions options, DateTime? at = null, InputBound.TextTokenCounter? counter = null)
     {
         var now = at ?? DateTime.UtcNow;
         if (!catalog.Models.TryGetValue(info.Model, out var entry))
@@ -45,10 +59,31 @@ public static class Router
             return Refuse(403, "permission_error", $"The model '{info.Model}' has no price in the price book, so ControlPlane refuses it rather than cost it at $0. An admin can add its price.", "unpriced_model", "model_not_priced");
 
         var maxOutput = (long)(info.MaxOutputTokens ?? options.DefaultMaxOutputTokens);
+        var choices = Math.Max(1, info.Choices);
         var worstCase = 0m;
-        foreach (var (_, rate) in targets)
-            if (rate is not null) worstCase = Math.Max(worstCase, rate.WorstCaseOf(info.EstimatedInputTokens, maxOutput));
-        return (new RoutePlan(entry.Alias, targets, worstCase, maxOutput), null);
+        var inputBound = 0L;
+        var counted = Remembered(counter);
+        foreach (var (target, rate) in targets)
+        {
+            var input = InputBound.For(target, info, options.InputBounds, counted);
+            inputBound = Math.Max(inputBound, input);
+            if (rate is not null) worstCase = Math.Max(worstCase, rate.WorstCaseOf(input, maxOutput * choices, cacheWrites: target.Provider.Kind == ProviderKinds.Anthropic));
+        }
+        return (new RoutePlan(entry.Alias, targets, worstCase, maxOutput) { InputTokensBound = inputBound, Choices = choices }, null);
+    }
+
+    /// <summary>Targets of one alias often share an encoding: count the text once per tokenizer.</summary>
+    private static InputBound.TextTokenCounter? Remembered(InputBound.TextTokenCounter? counter)
+    {
+        if (counter is null) return null;
+        (Microsoft.ML.Tokenizers.Tokenizer Tokenizer, long Tokens)? last = null;
+        return tokenizer =>
+        {
+            if (last is { } seen && ReferenceEquals(seen.Tokenizer, tokenizer)) return seen.Tokens;
+            var tokens = counter(tokenizer);
+            last = (tokenizer, tokens);
+            return tokens;
+        };
     }
 
     private static (RoutePlan?, RouteRefusal?) Refuse(int status, string type, string message, string errorClass, string code) =>

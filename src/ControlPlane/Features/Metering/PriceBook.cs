@@ -26,9 +26,13 @@ public sealed record PriceRate(Guid PriceId, decimal InputPerMillion, decimal Ca
          + usage.CacheWrites * NonNegative(CacheWritePerMillion)
          + Math.Max(0, usage.OutputTokens) * NonNegative(OutputPerMillion)) / Million;
 
-    /// <summary>The most a call can cost: every input token at the dearest input rate and every allowed output token used.</summary>
-    public decimal WorstCaseOf(long inputTokens, long maxOutputTokens) =>
-        (Math.Max(0, inputTokens) * NonNegative(HighestInputPerMillion) + Math.Max(0, maxOutputTokens) * NonNegative(OutputPerMillion)) / Million;
+    /// <summary>
+    /// The most a call can cost: every input token at the dearest input rate and every allowed output token used. Only
+    /// providers that report cache writes (<paramref name="cacheWrites"/>: Anthropic's wire) can bill the cache-write rate.
+    /// </summary>
+    public decimal WorstCaseOf(long inputTokens, long maxOutputTokens, bool cacheWrites = true) =>
+        (Math.Max(0, inputTokens) * NonNegative(cacheWrites ? HighestInputPerMillion : Math.Max(InputPerMillion, CachedInputPerMillion))
+         + Math.Max(0, maxOutputTokens) * NonNegative(OutputPerMillion)) / Million;
 
     // Prices are validated ≥ 0 wherever they enter; this only keeps a bad row from ever producing a negative amount.
     private static decimal NonNegative(decimal perMillion) => Math.Max(0m, perMillion);

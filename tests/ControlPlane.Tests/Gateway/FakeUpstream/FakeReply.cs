@@ -73,6 +73,18 @@ public sealed record FakeReply
     /// <summary>The stop reason in the provider's own words (e.g. "length", "max_tokens", "MAX_TOKENS").</summary>
     public string? FinishReason { get; init; }
 
+    /// <summary>Null: bill the scripted input; else count the input from the request's text (e.g. its UTF-8 bytes).</summary>
+    public FakeInputBilling? BillInput { get; init; }
+
+    /// <summary>Answer with n choices (OpenAI) and bill n × the output, as OpenAI does.</summary>
+    public bool HonourN { get; init; }
+
+    /// <summary>What the fake does with the output cap it was sent (see <see cref="FakeCapRule"/>).</summary>
+    public FakeCapRule Cap { get; init; } = FakeCapRule.Scripted;
+
+    /// <summary>Output tokens of an answer that no cap stopped.</summary>
+    public int UncappedOutputTokens { get; init; } = 16_384;
+
     public static FakeReply Error(int status, string? message = null, TimeSpan? retryAfter = null) =>
         new() { ErrorStatus = status, ErrorMessage = message, RetryAfter = retryAfter };
 }

@@ -7,7 +7,11 @@ namespace ControlPlane.Tests.Gateway.FakeUpstream;
 /// <summary>One scripted call: what was asked and what the script says to answer.</summary>
 internal sealed record FakeCall(HttpContext Context, FakeUpstream Fake, FakeProvider Provider, FakeReply Reply, JsonNode Body, string Model)
 {
-    public FakeUsage Usage => Reply.Usage ?? FakeUsage.Default;
+    /// <summary>The usage billed: scripted, with the reply's input billing, cap rule and n applied.</summary>
+    public FakeUsage Usage => FakeBilling.Of(Reply, Provider, Body);
+
+    /// <summary>Answers asked for and honoured (OpenAI n).</summary>
+    public int Choices => FakeBilling.Choices(Reply, Provider, Body);
 
     public string ResponseModel => Reply.Model ?? Model;
 

@@ -16,6 +16,18 @@ internal static class OpenAIWire
 
     private static JsonObject Completion(FakeCall call, string text)
     {
+        var root = Envelope(call, "chat.completion", $"chatcmpl-fake{call.Id()}", null);
+        var choices = root["choices"]!.AsArray();
+        // n answers (when the reply honours n): the same answer under each index, each billed.
+        for (var i = 0; i < call.Choices; i++)
+            choices.Add(CompletionChoice(call, text, i));
+        if (!call.Reply.OmitUsage)
+            root["usage"] = Usage(call.Usage);
+        return root;
+    }
+
+    private static JsonObject CompletionChoice(FakeCall call, string text, int index)
+    {
         var tools = call.Reply.ToolCalls;
         var message = new JsonObject
         {
@@ -30,11 +42,10 @@ internal static class OpenAIWire
                 ["type"] = "function",
                 ["function"] = new JsonObject { ["name"] = t.Name, ["arguments"] = t.ArgumentsJson },
             })]);
-        var choice = new JsonObject { ["index"] = 0, ["message"] = message, ["logprobs"] = null, ["finish_reason"] = FinishReason(call) };
-        var root = Envelope(call, "chat.completion", $"chatcmpl-fake{call.Id()}", choice);
-        if (!call.Reply.OmitUsage)
-            root["usage"] = Usage(call.Usage);
-        return root;
+        var choice = new JsonObject { ["index"] = index, ["message"] = message, ["logprobs"] = null, ["finish_reason"] = FinishReason(call) };
+        if (call.Provider == FakeProvider.AzureOpenAI)
+            choice["content_filter_results"] = AzureFilterResults();
+        return choice;
     }
 
     private static IEnumerable<Frame> Chunks(FakeCall call, string text, bool includeUsage)
@@ -45,7 +56,11 @@ internal static class OpenAIWire
         var opening = text.Length > 0 || call.Reply.ToolCalls.Count == 0 ? "" : null; // null when it will only call tools
         yield return Data(Chunk(call, id, new JsonObject { ["role"] = "assistant", ["content"] = opening, ["refusal"] = null }, null, includeUsage));
         foreach (var piece in FakeTransport.Pieces(text, call.Reply.Chunks))
+        {
             yield return Data(Chunk(call, id, new JsonObject { ["content"] = piece }, null, includeUsage), content: true);
+            for (var n = 1; n < call.Choices; n++)
+                yield return Data(Chunk(call, id, new JsonObject { ["content"] = piece }, null, includeUsage, index: n));
+        }
         for (var i = 0; i < call.Reply.ToolCalls.Count; i++)
         {
             var tool = call.Reply.ToolCalls[i];
@@ -63,9 +78,9 @@ internal static class OpenAIWire
         yield return new Frame("data: [DONE]\n\n");
     }
 
-    private static JsonObject Chunk(FakeCall call, string id, JsonObject delta, string? finishReason, bool includeUsage)
+    private static JsonObject Chunk(FakeCall call, string id, JsonObject delta, string? finishReason, bool includeUsage, int index = 0)
     {
-        var choice = new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason };
+        var choice = new JsonObject { ["index"] = index, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finishReason };
         var chunk = Envelope(call, "chat.completion.chunk", id, choice);
         if (includeUsage)
             chunk["usage"] = null; // with include_usage every chunk carries "usage": null but the last

@@ -4,7 +4,8 @@ namespace ControlPlane.Features.Gateway.Wire;
 
 /// <summary>The canonical <see cref="ChatRequest"/> → an Anthropic Messages request body.</summary>
 /// <remarks>
-/// Anthropic requires max_tokens: 4096 when the caller set none. Temperature is clamped to Anthropic's 0–1 (OpenAI
+/// Anthropic requires max_tokens: the gateway passes the held allowance (Gateway:DefaultMaxOutputTokens) when the
+/// caller set none; 4096 only when translating without one. Temperature is clamped to Anthropic's 0–1 (OpenAI
 /// allows up to 2). <c>response_format</c> is dropped: Anthropic has no JSON mode, and rewriting the caller's system
 /// prompt to ask for JSON would change their prompt behind their back.
 /// </remarks>

@@ -17,9 +17,10 @@ internal static class JsonSplice
     /// <summary>
     /// Top-level <c>model</c> → <paramref name="quotedModel"/>. With <paramref name="stream"/> set, the <c>stream</c>
     /// flag is made to say so; with <paramref name="includeUsage"/>, <c>stream_options.include_usage</c> is made true
-    /// (other stream_options keys kept).
+    /// (other stream_options keys kept). With <paramref name="outputCap"/>, a body that sets neither max_tokens nor
+    /// max_completion_tokens gets that field with that value (a caller's own cap is kept as it is).
     /// </summary>
-    public static byte[] Rewrite(ReadOnlySpan<byte> body, byte[] quotedModel, bool? stream = null, bool includeUsage = false)
+    public static byte[] Rewrite(ReadOnlySpan<byte> body, byte[] quotedModel, bool? stream = null, bool includeUsage = false, (string Field, long Value)? outputCap = null)
     {
         var edits = new List<Edit>(4);
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
@@ -30,6 +31,7 @@ internal static class JsonSplice
         var hasProperties = false;
         var sawStream = false;
         var sawStreamOptions = false;
+        var sawCap = false;
         var close = 0;
         while (reader.Read())
         {
@@ -42,6 +44,7 @@ internal static class JsonSplice
             var isModel = reader.ValueTextEquals("model"u8);
             var isStream = stream.HasValue && reader.ValueTextEquals("stream"u8);
             var isOptions = includeUsage && reader.ValueTextEquals("stream_options"u8);
+            var isCap = outputCap.HasValue && reader.CurrentDepth == 1 && (reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8));
             reader.Read();
             var start = (int)reader.TokenStartIndex;
             if (isOptions && reader.TokenType == JsonTokenType.StartObject)
@@ -53,7 +56,16 @@ internal static class JsonSplice
             var kind = reader.TokenType;
             reader.Skip();
             var end = (int)reader.BytesConsumed;
-            if (isModel)
+            if (isCap)
+            {
+                sawCap = true;
+                if (kind == JsonTokenType.Null)
+                {
+                    // "max_tokens": null means no cap: the held one goes in its place.
+                    edits.Add(new Edit(start, end, System.Text.Encoding.UTF8.GetBytes(outputCap!.Value.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                }
+            }
+            else if (isModel)
             {
                 edits.Add(new Edit(start, end, quotedModel));
             }
@@ -81,6 +93,11 @@ internal static class JsonSplice
         if (includeUsage && !sawStreamOptions)
         {
             edits.Add(new Edit(close, close, [.. comma, .. "\"stream_options\":"u8, .. IncludeUsageObject]));
+            comma = ","u8;
+        }
+        if (outputCap is { } cap && !sawCap)
+        {
+            edits.Add(new Edit(close, close, [.. comma, .. System.Text.Encoding.UTF8.GetBytes($"\"{cap.Field}\":{cap.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}")]));
         }
         return Apply(body, edits);
     }

@@ -5,8 +5,8 @@ namespace ControlPlane.Features.Gateway.Wire;
 
 /// <summary>The canonical <see cref="ChatRequest"/> → an OpenAI Chat Completions request body.</summary>
 /// <remarks>
-/// Max tokens go out as <c>max_tokens</c>, which every OpenAI-compatible server understands (o-series models want
-/// <c>max_completion_tokens</c>; route those through the OpenAI front door, where the caller's field is kept).
+/// Max tokens go out as <c>max_tokens</c>, which every OpenAI-compatible server understands, but as
+/// <c>max_completion_tokens</c> for OpenAI's reasoning models (o-series, gpt-5), which refuse <c>max_tokens</c>.
 /// Dropped: Anthropic's <c>top_k</c> and a tool result's <c>is_error</c> flag (OpenAI has neither).
 /// </remarks>
 internal static class OpenAIRequestWriter
@@ -41,7 +41,7 @@ internal static class OpenAIRequestWriter
 
         if (r.MaxTokens is { } max)
         {
-            w.WriteNumber("max_tokens", max);
+            w.WriteNumber(OpenAIEncodings.WantsMaxCompletionTokens(model) ? "max_completion_tokens" : "max_tokens", max);
         }
         if (r.Temperature is { } t)
         {

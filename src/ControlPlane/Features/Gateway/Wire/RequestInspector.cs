@@ -12,6 +12,7 @@ internal static class RequestInspector
 {
     private const int TokensPerImage = 1000;
     private const int CharactersPerToken = 4;
+    private const int MaxChoices = 128;
 
     public static bool TryInspect(ReadOnlySpan<byte> body, WireFormat frontDoor, out RequestInfo? info, out WireError? error)
     {
@@ -84,6 +85,7 @@ internal static class RequestInspector
     private static WireError? ValidateOpenAI(JsonElement root) =>
         ValidateCommon(root)
         ?? PositiveInteger(root, "max_completion_tokens")
+        ?? Choices(root)
         ?? Optional(root, "user", JsonValueKind.String, JsonValueKind.String, "a string")
         ?? Optional(root, "stream_options", JsonValueKind.Object, JsonValueKind.Object, "an object")
         ?? Optional(root, "response_format", JsonValueKind.Object, JsonValueKind.Object, "an object")
@@ -136,6 +138,12 @@ internal static class RequestInspector
             ? Invalid($"{name} must be a positive integer.", name)
             : null;
 
+    /// <summary>OpenAI's n: 1 to 128 answers.</summary>
+    private static WireError? Choices(JsonElement root) =>
+        root.Prop("n") is { } v && !(v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n is > 0 and <= MaxChoices)
+            ? Invalid($"n must be an integer from 1 to {MaxChoices}.", "n")
+            : null;
+
     private static WireError? StringOrStrings(JsonElement root, string name, bool allowSingle)
     {
         if (root.Prop(name) is not { } v || (allowSingle && v.ValueKind == JsonValueKind.String))
@@ -184,7 +192,11 @@ internal static class RequestInspector
             root.Str("user"),
             tally.EstimatedTokens,
             tally.UsesTools,
-            tally.Images > 0);
+            tally.Images > 0)
+        {
+            Input = InputMeasure.Of(root),
+            Choices = root.Int("n") ?? 1,
+        };
     }
 
     private static RequestInfo InspectAnthropic(JsonElement root)
@@ -203,7 +215,10 @@ internal static class RequestInspector
             root.Object("metadata")?.Str("user_id"),
             tally.EstimatedTokens,
             tally.UsesTools,
-            tally.Images > 0);
+            tally.Images > 0)
+        {
+            Input = InputMeasure.Of(root),
+        };
     }
 
     /// <summary>Counts characters and images over both wires' content shapes without copying strings out.</summary>

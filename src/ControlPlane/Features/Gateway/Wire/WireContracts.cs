@@ -18,7 +18,8 @@ public enum WireFormat
 /// What the gateway needs to know about a request before it routes, holds and relays it.
 /// <see cref="MaxOutputTokens"/> is max_tokens / max_completion_tokens / maxOutputTokens when the caller set it;
 /// <see cref="EndUser"/> is OpenAI's <c>user</c> field or Anthropic's <c>metadata.user_id</c>;
-/// <see cref="EstimatedInputTokens"/> is a rough count (about 4 characters a token) for worst-case holds and estimates.
+/// <see cref="EstimatedInputTokens"/> is a rough count (about 4 characters a token), the input billed when a provider
+/// reports no usage; holds use <see cref="Input"/> instead, which bounds the input from above.
 /// </summary>
 public sealed record RequestInfo(
     string Model,
@@ -27,7 +28,14 @@ public sealed record RequestInfo(
     string? EndUser,
     long EstimatedInputTokens,
     bool UsesTools,
-    bool UsesImages);
+    bool UsesImages)
+{
+    /// <summary>What bounds the input tokens (see <c>InputBound</c>); empty when the request was not measured.</summary>
+    public InputSize Input { get; init; }
+
+    /// <summary>Answers asked for (OpenAI <c>n</c>): each is billed its own output, so the output hold is multiplied.</summary>
+    public int Choices { get; init; } = 1;
+}
 
 /// <summary>A request the caller got wrong, said in words the caller can act on.</summary>
 public sealed record WireError(int Status, string Type, string Message, string? Param = null, string? Code = null);

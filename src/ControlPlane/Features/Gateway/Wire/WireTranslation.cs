@@ -18,17 +18,27 @@ public static class WireTranslation
     /// The provider's request body for a front-door request that passed <see cref="TryInspect"/>.
     /// For Gemini, <paramref name="upstreamModel"/> and <paramref name="stream"/> are not in the body: the caller
     /// puts them in the URL (<c>models/{model}:generateContent</c> or <c>:streamGenerateContent?alt=sse</c>).
+    /// <paramref name="outputCap"/> is the output allowance held for the call: when the caller set no cap it is sent
+    /// as the provider's own (OpenAI <c>max_tokens</c>, or <c>max_completion_tokens</c> for reasoning models;
+    /// Anthropic <c>max_tokens</c>; Gemini <c>generationConfig.maxOutputTokens</c>), so no answer outgrows its hold.
     /// </summary>
     /// <exception cref="JsonException">The body is not JSON (call <see cref="TryInspect"/> first).</exception>
-    public static byte[] TranslateRequest(ReadOnlySpan<byte> body, WireFormat frontDoor, WireFormat provider, string upstreamModel, bool stream)
+    public static byte[] TranslateRequest(ReadOnlySpan<byte> body, WireFormat frontDoor, WireFormat provider, string upstreamModel, bool stream, long? outputCap = null)
     {
         RequireFrontDoor(frontDoor);
         if (frontDoor == provider)
         {
-            return JsonSplice.Rewrite(body, JsonWire.QuotedString(upstreamModel), stream, includeUsage: stream && provider == WireFormat.OpenAIChat);
+            (string, long)? cap = outputCap is { } held
+                ? (provider == WireFormat.OpenAIChat && OpenAIEncodings.WantsMaxCompletionTokens(upstreamModel) ? "max_completion_tokens" : "max_tokens", held)
+                : null;
+            return JsonSplice.Rewrite(body, JsonWire.QuotedString(upstreamModel), stream, includeUsage: stream && provider == WireFormat.OpenAIChat, outputCap: cap);
         }
         using var doc = PooledDocument.Parse(body);
         var request = frontDoor == WireFormat.AnthropicMessages ? AnthropicRequestReader.Read(doc.Root) : OpenAIRequestReader.Read(doc.Root);
+        if (outputCap is { } allowance)
+        {
+            request.MaxTokens ??= (int)Math.Min(allowance, int.MaxValue);
+        }
         return provider switch
         {
             WireFormat.OpenAIChat => OpenAIRequestWriter.Write(request, upstreamModel, stream),
