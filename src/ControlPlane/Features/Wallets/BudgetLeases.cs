@@ -17,7 +17,7 @@ namespace ControlPlane.Features.Wallets;
 /// the wallet has repaid the debt and covered the new hold, so overshoot never accumulates: what a wallet can spend
 /// beyond its ceiling is at most the overshoot of calls still in flight. Times on lease rows are the database's.
 /// </remarks>
-public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFactory, WalletBook book, IOptions<WalletOptions> options,
+public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFactory, WalletBook book, WalletStandings standings, IOptions<WalletOptions> options,
     TimeProvider clock, ILogger<BudgetLeases> logger) : IDisposable
 {
     /// <summary>The least a refill asks for, so a call that needs nothing still finds its lease out of debt.</summary>
@@ -186,6 +186,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             Ledger.AddTransfer(db, now, LedgerKinds.Hold, wallet.Id, LedgerAccounts.Held, null, LedgerAccounts.Budget, grant, leaseId: leaseId, note: $"lease to {Node}");
             await db.SaveChangesAsync(CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
+            standings.Forget(wallet.Id);
             LogGranted(logger, grant, wallet.Name, Node);
             lock (lease)
             {
@@ -307,6 +308,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
                     leaseId: slice.Id, note: $"limit lowered: {Node} gave back what it held beyond it");
                 await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
+                standings.Forget(lease.WalletId);
             }
             catch
             {
@@ -411,6 +413,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             await db.SaveChangesAsync(ct);
         }
         await transaction.CommitAsync(ct);
+        standings.Forget(walletId);
         return true;
     }
 

@@ -11,7 +11,7 @@ namespace ControlPlane.Features.Wallets;
 /// open (or normally returned) lease moves money held → spent; on a swept lease (its remainder already went back) or
 /// an unlimited wallet, budget → spent. Events are published only once the transaction committed.
 /// </summary>
-internal sealed class WalletChargeHook(EventBus events, TimeProvider clock) : ICallBatchHook
+internal sealed class WalletChargeHook(EventBus events, WalletStandings standings, TimeProvider clock) : ICallBatchHook
 {
     private readonly record struct Leg(Guid CallId, DateTime At, decimal Amount);
 
@@ -47,7 +47,12 @@ internal sealed class WalletChargeHook(EventBus events, TimeProvider clock) : IC
         var announced = new List<WalletThresholdCrossed>();
         foreach (var wallet in groups.Keys.Select(k => k.Wallet).Distinct().Order())
             announced.AddRange(await AnnounceThresholdsAsync(db, wallet, ct));
-        return announced.Count == 0 ? null : () => { foreach (var e in announced) events.Publish(e); };
+        var charged = groups.Keys.Select(k => k.Wallet).Distinct().ToArray();
+        return () =>
+        {
+            foreach (var wallet in charged) standings.Forget(wallet);
+            foreach (var e in announced) events.Publish(e);
+        };
     }
 
     /// <summary>

@@ -4,7 +4,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Wallets;
 
-/// <summary>A wallet's numbers as the database has them now, for a refusal.</summary>
+/// <summary>
+/// A wallet's numbers as the database has them now, for a refusal. <see cref="Leased"/> is what gateway nodes hold of
+/// it and have not yet charged (its leases' debts added back).
+/// </summary>
 public sealed record WalletStanding(Guid Id, string Name, decimal? Limit, decimal? Ceiling, decimal Spent, decimal Leased, DateTime? PeriodEndsAt, DateTime ReadAt)
 {
     /// <summary>What new calls may still take: the ceiling less what is spent and what nodes hold for calls in flight.</summary>
@@ -14,7 +17,8 @@ public sealed record WalletStanding(Guid Id, string Name, decimal? Limit, decima
 /// <summary>
 /// Reads a wallet's current spent and leased totals when a call is refused, so the 402 tells the truth rather than
 /// the wallet book's snapshot. A burst of refusals costs one query per wallet per <see cref="FreshFor"/>: concurrent
-/// refusals share one read.
+/// refusals share one read. This node forgets a wallet's read whenever it changes the wallet's money (a grant, a
+/// return, a charge written), so only other nodes' changes of the last moment can be missing from it.
 /// </summary>
 public sealed class WalletStandings(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock)
 {
@@ -45,13 +49,19 @@ public sealed class WalletStandings(IDbContextFactory<ControlPlaneDb> dbFactory,
         }
     }
 
+    /// <summary>The wallet's money changed: the next refusal reads it again.</summary>
+    public void Forget(Guid walletId) => _reads.TryRemove(walletId, out _);
+
     private async Task<WalletStanding?> LoadAsync(Guid walletId)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         var w = await db.Wallets.AsNoTracking().Where(x => x.Id == walletId)
             .Select(x => new { x.Id, x.Name, x.Limit, x.OverdraftPercent, x.Spent, x.Leased, x.Period, x.PeriodStart }).FirstOrDefaultAsync();
         if (w is null) return null;
+        // A lease in debt (its calls cost more than it was granted) nets its debt out of Leased; the debt is spent,
+        // not free, so it is added back: available then never counts money that is already gone.
+        var debts = await db.BudgetLeases.Where(l => l.WalletId == walletId && l.ReturnedAt == null && l.Used > l.Granted).SumAsync(l => l.Used - l.Granted);
         var ceiling = w.Limit is { } limit ? limit * (1 + w.OverdraftPercent / 100m) : (decimal?)null;
-        return new WalletStanding(w.Id, w.Name, w.Limit, ceiling, w.Spent, w.Leased, WalletPeriods.EndOf(w.Period, w.PeriodStart), clock.GetUtcNow().UtcDateTime);
+        return new WalletStanding(w.Id, w.Name, w.Limit, ceiling, w.Spent, w.Leased + debts, WalletPeriods.EndOf(w.Period, w.PeriodStart), clock.GetUtcNow().UtcDateTime);
     }
 }
