@@ -184,7 +184,8 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
 
         var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
         await using var db = gateway.App.OpenDb();
-        var events = await db.WalletEvents.AsNoTracking().Where(e => e.WalletId == wallet.Id).OrderBy(e => e.Threshold).ToListAsync();
+        // The provider bills more input than was estimated, so overshoot events may be recorded too; these are about thresholds.
+        var events = await db.WalletEvents.AsNoTracking().Where(e => e.WalletId == wallet.Id && e.Kind != WalletEventKinds.Overshoot).OrderBy(e => e.Threshold).ToListAsync();
         Assert.Equal([80, 90, 95, 100], events.Select(e => e.Threshold));
         Assert.Equal(WalletEventKinds.Exhausted, events[^1].Kind);
         Assert.Equal(100, wallet.AnnouncedThreshold);

@@ -337,7 +337,20 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
                 lease.Current = null;
                 lease.LastGrant = 0;
             }
-            await CloseAsync(lease.WalletId, slice.Id, unspent, sweptBefore: null, $"returned by {Node}", CancellationToken.None);
+            try
+            {
+                await CloseAsync(lease.WalletId, slice.Id, unspent, sweptBefore: null, $"returned by {Node}", CancellationToken.None);
+            }
+            catch
+            {
+                // Not closed: keep it, to return (or renew) at the next tick rather than strand its remainder.
+                lock (lease)
+                {
+                    if (lease.Current is null) lease.Current = slice;
+                    else lease.Retired.Add(slice);
+                }
+                throw;
+            }
         }
         finally
         {
@@ -354,7 +367,15 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             if (slice.Holds != 0 || !lease.Retired.Remove(slice)) return;
             unspent = slice.Available;
         }
-        await CloseAsync(lease.WalletId, slice.Id, unspent, sweptBefore: null, $"returned by {Node} once its calls settled", CancellationToken.None);
+        try
+        {
+            await CloseAsync(lease.WalletId, slice.Id, unspent, sweptBefore: null, $"returned by {Node} once its calls settled", CancellationToken.None);
+        }
+        catch
+        {
+            lock (lease) lease.Retired.Add(slice); // not closed: try again next tick
+            throw;
+        }
     }
 
     /// <summary>
