@@ -59,7 +59,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         settings["Gateway:Providers:fake-azure:Models:failover"] = Aliases["azure-gpt"].Model;
         settings["Gateway:Providers:fake-openai:Models:failover"] = Aliases["gpt"].Model;
         Settings = settings;
-        App = new AppFactory(await TestDatabase.CreateAsync(provider), settings: settings);
+        App = new AppFactory(await CreateDatabaseAsync(), settings: settings);
         BaseUrl = App.ListenOnLoopback();
         Key = await CreateKeyAsync("Platform");
         return;
@@ -81,6 +81,9 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
             settings[$"{p}:Prices:{model}:Output"] = OutputPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
+
+    /// <summary>The database the app runs on: a fresh one on the shared test server, unless a test brings its own.</summary>
+    protected virtual Task<TestDatabase> CreateDatabaseAsync() => TestDatabase.CreateAsync(provider);
 
     /// <summary>The configuration the app was started with (providers, aliases, prices).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();

@@ -167,7 +167,11 @@ public abstract class GatewayErrorTests<TApp>(TApp gateway) : IDisposable where 
         var response = await client.PostAsync("/v1/chat/completions", Json("""{"model":"slow","messages":[{"role":"user","content":"Hi"}]}"""));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Equal("upstream_timeout", (await RowOf(response)).ErrorClass);
+        var row = await RowOf(response);
+        Assert.Equal(("upstream_timeout", UsageSource.Estimated), (row.ErrorClass, row.UsageSource));
+        // The provider received the whole request: its input is owed even though it never answered.
+        Assert.Equal(GatewayApp.ExpectedCost(row.InputTokens, 0, 0), row.Cost);
+        Assert.True(row.Cost > 0);
     }
 
     [Fact]

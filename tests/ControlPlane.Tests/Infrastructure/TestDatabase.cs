@@ -45,12 +45,18 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(folder, "test.db")};Pooling=False", folder, null, null);
     }
 
-    public static async Task<TestDatabase> CreatePostgresAsync()
+    public static Task<TestDatabase> CreatePostgresAsync()
     {
         var admin = Environment.GetEnvironmentVariable(PostgresVariable);
         if (string.IsNullOrWhiteSpace(admin))
             throw new InvalidOperationException(
                 $"{PostgresVariable} is not set. Run the tests through scripts/with-postgres.sh (see README), which starts a throwaway PostgreSQL.");
+        return CreatePostgresAsync(admin);
+    }
+
+    /// <summary>A new database on the PostgreSQL server that <paramref name="admin"/> connects to.</summary>
+    public static async Task<TestDatabase> CreatePostgresAsync(string admin)
+    {
         var name = $"cp_test_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
         {

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Gateway.Wire;
 using ControlPlane.Features.Metering;
 
 namespace ControlPlane.Features.Gateway;
@@ -6,7 +7,20 @@ namespace ControlPlane.Features.Gateway;
 public sealed class Settlement
 {
     public Hold? Hold { get; set; }
+
+    /// <summary>What the hold covers now: its amount, plus whatever was topped up to fail over after a charged attempt.</summary>
+    public decimal Held { get; set; }
+
+    /// <summary>The served attempt: what the answer (or the part of it that came) used.</summary>
     public Metered? Metered { get; set; }
+
+    /// <summary>Attempts that reached a provider and got no answer (timed out, cut, abandoned), retries and failovers included.</summary>
+    public Metered? Unanswered { get; private set; }
+
+    /// <summary>Everything the call is charged: every attempt that reached a provider.</summary>
+    public Metered? Total => Metered.Sum(Metered, Unanswered);
+
+    public void AddUnanswered(Metered attempt) => Unanswered = Metered.Sum(Unanswered, attempt);
 }
 
 /// <summary>
@@ -15,7 +29,7 @@ public sealed class Settlement
 /// </summary>
 public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, ILogger<CallSettlement> logger)
 {
-    public Task FinishAsync(GatewayCall call, Settlement settlement) => FinishAsync(call, settlement.Hold, settlement.Metered);
+    public Task FinishAsync(GatewayCall call, Settlement settlement) => FinishAsync(call, settlement.Hold, settlement.Total);
 
     public async Task FinishAsync(GatewayCall call, Hold? hold, Metered? metered)
     {
@@ -43,6 +57,22 @@ public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, I
         var charges = call.Key is { } key ? spend.Settle(key, hold, record.Cost) : [];
         await callLog.RecordAsync(new MeteredCall(record, call.Payload(DateTime.UtcNow), charges));
     }
+
+    /// <summary>
+    /// Checked before any money is held: with the call-log writer dead, nothing would write this call's row and
+    /// charge, so the call is refused (503, in the caller's format) rather than served unrecorded. True when refused.
+    /// </summary>
+    public async Task<bool> RefuseIfUnrecordableAsync(HttpContext http, GatewayCall call)
+    {
+        if (callLog.IsWriting) return false;
+        LogUnrecordable(logger, call.RequestId);
+        await GatewayErrors.RefuseAsync(http, call, new WireError(503, "api_error",
+            $"ControlPlane cannot record calls right now (its call log stopped), so it takes none; an admin must restart it. Quote {call.RequestId}."), "metering_stopped");
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {RequestId} refused: the call-log writer is stopped")]
+    private static partial void LogUnrecordable(ILogger logger, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: {Provider} reported no usage for {Model}; tokens estimated")]
     private static partial void LogEstimated(ILogger logger, string requestId, string? provider, string? model);

@@ -49,7 +49,7 @@ public sealed partial class ChatRelay(
         finally
         {
             // Refused, failed, dry run or served: every call is settled and gets its row.
-            await settle.FinishAsync(call, settlement.Hold, settlement.Metered);
+            await settle.FinishAsync(call, settlement);
         }
     }
 
@@ -98,6 +98,7 @@ public sealed partial class ChatRelay(
             return;
         }
 
+        if (await settle.RefuseIfUnrecordableAsync(http, call)) return;
         var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan!.WorstCaseCost, http.RequestAborted);
         if (holdRefused?.DowngradeTo is { } cheaper && cheaper != info.Model)
         {
@@ -111,6 +112,7 @@ public sealed partial class ChatRelay(
             }
         }
         settlement.Hold = hold;
+        settlement.Held = hold?.Amount ?? 0;
         if (holdRefused is not null)
         {
             await GatewayErrors.RefuseBudgetAsync(http, call, holdRefused);
@@ -140,7 +142,17 @@ public sealed partial class ChatRelay(
             record.ProviderName = provider.Name;
             record.ModelServed = target.UpstreamModel;
             record.RouteReason = GatewayCall.Truncate(plan.ReasonFor(i, failovers), 300);
-            var outcome = await clients.SendAsync(provider, () => ProviderRequests.Chat(target, providerBody, info.Stream), ct);
+            var attempts = new ProviderAttempts();
+            SendOutcome outcome;
+            try
+            {
+                outcome = await clients.SendAsync(provider, attempts, () => ProviderRequests.Chat(target, providerBody, info.Stream), ct);
+            }
+            finally
+            {
+                // Also when the client left or the call's time ran out while the provider was working on it.
+                ChargeUnanswered(settlement, attempts, provider, info, rate);
+            }
             record.Retries += outcome.Retries;
 
             if (outcome.Succeeded)
@@ -154,6 +166,12 @@ public sealed partial class ChatRelay(
             var (error, errorClass, retryAfter) = await GatewayErrors.DescribeFailureAsync(outcome, provider.Name, providerFormat, ct);
             outcome.Response?.Dispose();
             var canFailOver = errorClass is "upstream_error" or "upstream_rate_limited" or "upstream_unreachable" or "upstream_timeout" or "upstream_circuit_open";
+            if (canFailOver && i + 1 < plan.Targets.Count && !await CoversFailoverAsync(settlement, plan, ct))
+            {
+                // The next target's worst case no longer fits beside what this call was already charged.
+                LogNoFailover(logger, call.RequestId, provider.Name, errorClass);
+                canFailOver = false;
+            }
             if (canFailOver && i + 1 < plan.Targets.Count)
             {
                 failovers.Add($"{provider.Name}: {errorClass}");
@@ -165,6 +183,26 @@ public sealed partial class ChatRelay(
             return null;
         }
         return null;
+    }
+
+    /// <summary>Every attempt that reached the provider and got no answer is charged its input, unless the provider says it is free.</summary>
+    private static void ChargeUnanswered(Settlement settlement, ProviderAttempts attempts, ProviderEndpoint provider, RequestInfo info, PriceRate? rate)
+    {
+        if (provider.UnansweredAttemptsFree) return;
+        for (var n = attempts.Unanswered; n > 0; n--) settlement.AddUnanswered(Metered.Unanswered(info, rate));
+    }
+
+    /// <summary>
+    /// A failover may go ahead only if the hold still covers the worst case of the next target beside what the call
+    /// was charged so far (so total charged ≤ total held); if not, the hold is topped up, or the failover is refused.
+    /// </summary>
+    private async ValueTask<bool> CoversFailoverAsync(Settlement settlement, RoutePlan plan, CancellationToken ct)
+    {
+        var extra = (settlement.Unanswered?.Cost ?? 0) + plan.WorstCaseCost - settlement.Held;
+        if (extra <= 0) return true;
+        if (settlement.Hold is not { } hold || !await spend.TopUpAsync(hold, extra, ct)) return false;
+        settlement.Held += extra;
+        return true;
     }
 
     private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate, Settlement settlement, CancellationToken ct)
@@ -225,6 +263,9 @@ public sealed partial class ChatRelay(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call {RequestId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: not failing over from {Provider} ({ErrorClass}): the hold cannot cover another attempt beside the one charged")]
+    private static partial void LogNoFailover(ILogger logger, string requestId, string provider, string errorClass);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {RequestId}: failing over from {Provider} ({ErrorClass})")]
     private static partial void LogFailover(ILogger logger, string requestId, string provider, string errorClass);

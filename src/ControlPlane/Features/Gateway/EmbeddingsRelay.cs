@@ -87,6 +87,7 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             await GatewayErrors.RefuseAsync(http, call, new WireError(400, "invalid_request_error", $"'{info.Model}' is served by a {target.Provider.Kind} provider; embeddings go to OpenAI-compatible providers only.", Param: "model"), "wrong_model_kind");
             return;
         }
+        if (await settle.RefuseIfUnrecordableAsync(http, call)) return;
         var (hold, holdRefused) = await spend.HoldAsync(call.Key!, plan.WorstCaseCost, http.RequestAborted);
         settlement.Hold = hold;
         if (holdRefused is not null)
@@ -103,7 +104,18 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
         record.RouteReason = plan.Reason;
         using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         total.CancelAfter(target.Provider.TotalTimeout);
-        var outcome = await clients.SendAsync(target.Provider, () => ProviderRequests.Embeddings(target, providerBody), total.Token);
+        var attempts = new ProviderAttempts();
+        SendOutcome outcome;
+        try
+        {
+            outcome = await clients.SendAsync(target.Provider, attempts, () => ProviderRequests.Embeddings(target, providerBody), total.Token);
+        }
+        finally
+        {
+            // The input of an attempt the provider received and never answered is charged (unless it says such attempts are free).
+            if (!target.Provider.UnansweredAttemptsFree)
+                for (var n = attempts.Unanswered; n > 0; n--) settlement.AddUnanswered(Metered.Unanswered(info, rate));
+        }
         record.Retries = outcome.Retries;
         using var response = outcome.Response;
         if (!outcome.Succeeded)
@@ -114,6 +126,8 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             return;
         }
 
+        // The provider answered: its input is owed even if the client leaves before the body is read.
+        settlement.Metered = Metered.Unanswered(info, rate);
         var answer = JsonNode.Parse(await GatewayErrors.ReadCappedAsync(response!, 256 * 1024 * 1024, total.Token)) as JsonObject;
         var metered = settlement.Metered = answer?["usage"]?["prompt_tokens"] is JsonValue tokens && tokens.TryGetValue<long>(out var promptTokens)
             ? Metered.Reported(new TokenUsage(promptTokens, 0, 0), rate)

@@ -23,7 +23,7 @@ public sealed class GatewayCall
             Id = Guid.CreateVersion7(),
             At = now,
             Endpoint = EndpointOf(http.Request.Path),
-            Caller = Truncate(http.Request.Headers[CallerHeader].ToString(), 200),
+            Caller = Truncate(http.Request.Headers[CallerHeader].ToString(), CallText.CallerMax),
             RequestBytes = http.Request.ContentLength ?? 0,
         };
         RequestId = $"req_{Record.Id:N}";
@@ -81,6 +81,6 @@ public sealed class GatewayCall
         : path.StartsWithSegments("/v1/models") ? "models"
         : "chat";
 
-    internal static string? Truncate(string? value, int max) =>
-        string.IsNullOrEmpty(value) ? null : value.Length <= max ? value : value[..max];
+    /// <summary>Caller-controlled text as the row may keep it: cleaned of what the database refuses, and capped.</summary>
+    internal static string? Truncate(string? value, int max) => CallText.Clip(value, max);
 }

@@ -29,6 +29,13 @@ public sealed class GatewayOptions
     [Range(16, 1_000_000)]
     public int CallLogCapacity { get; set; } = 20_000;
 
+    /// <summary>
+    /// How long a stopping node may take (the host's shutdown timeout): in-flight calls finish, the call log is
+    /// written out, then leases are returned. A database down at that moment can make the drain take longer.
+    /// </summary>
+    [Range(5, 3600)]
+    public int ShutdownTimeoutSeconds { get; set; } = 90;
+
     /// <summary>Providers defined in configuration, by name. They are synced into the catalogue at start.</summary>
     public Dictionary<string, ConfiguredProvider> Providers { get; set; } = [];
 }
@@ -45,6 +52,12 @@ public sealed class ConfiguredProvider
     public int FirstByteTimeoutSeconds { get; set; } = 60;
     public int IdleTimeoutSeconds { get; set; } = 60;
     public int TotalTimeoutSeconds { get; set; } = 600;
+    /// <summary>
+    /// Whether this provider bills a request it never answered. False (the default, and the truth for the hosted
+    /// APIs): a request sent whole that then times out or loses its connection is charged its input and not
+    /// retried. True: such attempts are free, so they are retried and not charged.
+    /// </summary>
+    public bool UnansweredAttemptsFree { get; set; }
     /// <summary>Alias → the provider's model name (Azure: deployment).</summary>
     public Dictionary<string, string> Models { get; set; } = [];
     /// <summary>Upstream model → USD per million tokens, in force from the first start that sees them.</summary>

@@ -25,6 +25,12 @@ public interface ISpendGuard
 {
     ValueTask<(Hold? Hold, HoldRefusal? Refusal)> HoldAsync(KeyEntry key, decimal worstCase, CancellationToken ct);
 
+    /// <summary>
+    /// Holds <paramref name="extra"/> more on every wallet of <paramref name="hold"/>, from the leases it came from, all
+    /// or nothing: what a call needs before it fails over after an attempt that was charged. False: nothing changed.
+    /// </summary>
+    ValueTask<bool> TopUpAsync(Hold hold, decimal extra, CancellationToken ct);
+
     IReadOnlyList<WalletCharge> Settle(KeyEntry key, Hold? hold, decimal actualCost);
 
     BudgetView? Remaining(KeyEntry key);

@@ -23,17 +23,22 @@ public interface ICallBatchHook
 
 /// <summary>
 /// The bounded queue between the gateway and <see cref="CallLogWriter"/>. When it is full, writers wait: the
-/// gateway slows down rather than losing a row.
+/// gateway slows down rather than losing a row. It also says whether the writer is alive (the gateway refuses new
+/// holds when it is not) and lets shutdown wait until every queued row and charge is written.
 /// </summary>
-public sealed class CallLog
+public sealed partial class CallLog
 {
     private readonly Channel<MeteredCall> _channel;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ILogger<CallLog> _logger;
+    private volatile Exception? _writerDied;
     private readonly Counter<long> _recorded;
     private readonly Counter<long> _estimated;
     private readonly Counter<long> _unpriced;
 
-    public CallLog(IOptions<GatewayOptions> options, IMeterFactory meters)
+    public CallLog(IOptions<GatewayOptions> options, IMeterFactory meters, ILogger<CallLog> logger)
     {
+        _logger = logger;
         _channel = Channel.CreateBounded<MeteredCall>(new BoundedChannelOptions(options.Value.CallLogCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -47,15 +52,79 @@ public sealed class CallLog
 
     internal ChannelReader<MeteredCall> Reader => _channel.Reader;
 
-    /// <summary>Queues the call; completes at once unless the writer is behind by a full queue.</summary>
+    /// <summary>
+    /// Queues the call, its text cleaned first (<see cref="CallText"/>); completes at once unless the writer is behind
+    /// by a full queue. With the writer dead, a row that finds no room is logged whole rather than waited on forever.
+    /// </summary>
     public ValueTask RecordAsync(MeteredCall call)
     {
+        CallText.Clean(call.Record);
+        if (call.Payload is { } payload) CallText.Clean(payload);
         _recorded.Add(1);
         if (call.Record.UsageSource == UsageSource.Estimated) _estimated.Add(1);
         if (call.Record.Unpriced) _unpriced.Add(1);
+        if (_channel.Writer.TryWrite(call)) return ValueTask.CompletedTask;
+        if (_writerDied is not null || _drained.Task.IsCompleted)
+        {
+            LogUnqueued(_logger, call.Record.Id, new RowDump(call));
+            return ValueTask.CompletedTask;
+        }
         // No cancellation: a call that happened is recorded even if its client is gone.
-        return _channel.Writer.TryWrite(call) ? ValueTask.CompletedTask : _channel.Writer.WriteAsync(call, CancellationToken.None);
+        return WriteWhenRoomAsync(call);
+    }
+
+    private async ValueTask WriteWhenRoomAsync(MeteredCall call)
+    {
+        try
+        {
+            await _channel.Writer.WriteAsync(call, CancellationToken.None);
+        }
+        catch (ChannelClosedException)
+        {
+            LogUnqueued(_logger, call.Record.Id, new RowDump(call)); // a call that outlived the shutdown's drain
+        }
+    }
+
+    /// <summary>False once the writer has died: nothing drains the queue, so no new money may be held.</summary>
+    public bool IsWriting => _writerDied is null;
+
+    /// <summary>Why the writer died, or null.</summary>
+    public Exception? WriterFailure => _writerDied;
+
+    /// <summary>
+    /// Closes the queue and waits until the writer has written everything in it (or has died, leaving the rest in
+    /// the log). Shutdown awaits this before leases are returned, so every charge lands on the lease it came from.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken ct)
+    {
+        Complete();
+        await _drained.Task.WaitAsync(ct);
     }
 
     internal void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>The writer finished: the queue was completed and everything in it written.</summary>
+    internal void MarkDrained() => _drained.TrySetResult();
+
+    /// <summary>
+    /// The writer's loop ended on an unexpected exception: new holds are refused from now on, and every row still
+    /// queued is logged whole (with its charges), so an operator can replay it; nothing vanishes silently.
+    /// </summary>
+    internal void MarkWriterDead(Exception failure)
+    {
+        _writerDied = failure;
+        Complete();
+        while (_channel.Reader.TryRead(out var stranded)) LogUnqueued(_logger, stranded.Record.Id, new RowDump(stranded));
+        _drained.TrySetResult();
+    }
+
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Call row {CallId} could not be queued (the call-log writer is stopped); the row and its charges: {Row}")]
+    private static partial void LogUnqueued(ILogger logger, Guid callId, RowDump row);
+}
+
+/// <summary>A call row and its charges as JSON in the log, serialized only when the message is written.</summary>
+internal readonly record struct RowDump(MeteredCall Call)
+{
+    public override string ToString() => System.Text.Json.JsonSerializer.Serialize(new { Call.Record, Call.Charges });
 }

@@ -49,14 +49,14 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
     {
         call.ToTable("calls");
         call.HasKey(c => c.Id);
-        call.Property(c => c.Caller).HasMaxLength(200);
-        call.Property(c => c.EndUser).HasMaxLength(200);
-        call.Property(c => c.Endpoint).HasMaxLength(16);
-        call.Property(c => c.ModelRequested).HasMaxLength(200);
-        call.Property(c => c.ModelServed).HasMaxLength(200);
-        call.Property(c => c.ProviderName).HasMaxLength(100);
-        call.Property(c => c.RouteReason).HasMaxLength(300);
-        call.Property(c => c.ErrorClass).HasMaxLength(40);
+        call.Property(c => c.Caller).HasMaxLength(CallText.CallerMax);
+        call.Property(c => c.EndUser).HasMaxLength(CallText.EndUserMax);
+        call.Property(c => c.Endpoint).HasMaxLength(CallText.EndpointMax);
+        call.Property(c => c.ModelRequested).HasMaxLength(CallText.ModelMax);
+        call.Property(c => c.ModelServed).HasMaxLength(CallText.ModelMax);
+        call.Property(c => c.ProviderName).HasMaxLength(CallText.ProviderNameMax);
+        call.Property(c => c.RouteReason).HasMaxLength(CallText.RouteReasonMax);
+        call.Property(c => c.ErrorClass).HasMaxLength(CallText.ErrorClassMax);
         call.Property(c => c.Cost).HasPrecision(20, 10);
         call.Property(c => c.UsageSource).HasConversion<string>().HasMaxLength(16);
         // No foreign keys: the call log is append-only history and must outlive the keys and teams it names.

@@ -29,6 +29,26 @@ public sealed record Metered(TokenUsage Usage, decimal Cost, UsageSource Source,
         return Estimated(estimate, rate);
     }
 
+    /// <summary>
+    /// An attempt whose request reached the provider whole and then got no answer: the provider read the input and
+    /// may have billed it, so the input is charged (estimated: the provider never said).
+    /// </summary>
+    public static Metered Unanswered(RequestInfo info, PriceRate? rate) => Estimate(info, 0, rate);
+
+    /// <summary>
+    /// Two attempts of one call together (an abandoned one and the served one, say): tokens and cost add up, and the
+    /// sum is only as sure as its least sure part.
+    /// </summary>
+    public Metered Plus(Metered other) => new(
+        new TokenUsage(Usage.InputTokens + other.Usage.InputTokens, Usage.CachedInputTokens + other.Usage.CachedInputTokens, Usage.OutputTokens + other.Usage.OutputTokens),
+        Cost + other.Cost,
+        Source == UsageSource.Provider && other.Source == UsageSource.Provider ? UsageSource.Provider : UsageSource.Estimated,
+        Unpriced || other.Unpriced);
+
+    /// <summary>Adds <paramref name="more"/> to <paramref name="metered"/>, either of which may be nothing yet.</summary>
+    public static Metered? Sum(Metered? metered, Metered? more) =>
+        metered is null ? more : more is null ? metered : metered.Plus(more);
+
     private static Metered Estimated(TokenUsage usage, PriceRate? rate) =>
         new(usage, rate?.CostOf(usage) ?? 0m, UsageSource.Estimated, rate is null);
 

@@ -9,7 +9,7 @@ namespace ControlPlane.Features.Wallets;
 /// died, and starts new periods. Leases are returned at shutdown.
 /// </summary>
 public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leases, IDbContextFactory<ControlPlaneDb> dbFactory,
-    IOptions<WalletOptions> options, TimeProvider clock, ILogger<WalletMaintenance> logger) : BackgroundService
+    IOptions<WalletOptions> options, TimeProvider clock, Metering.CallLog callLog, ILogger<WalletMaintenance> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -47,6 +47,8 @@ public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leas
         await base.StopAsync(cancellationToken);
         try
         {
+            // Every queued charge lands on its lease before the lease is returned, whatever order the host stops us in.
+            await callLog.DrainAsync(cancellationToken);
             await leases.MaintainAsync(returnAll: true, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

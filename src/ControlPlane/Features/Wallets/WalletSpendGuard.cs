@@ -47,6 +47,37 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
         held.Clear();
     }
 
+    public async ValueTask<bool> TopUpAsync(Hold hold, decimal extra, CancellationToken ct)
+    {
+        if (extra <= 0 || hold.State is not Parts { Held.Length: > 0 } parts) return true; // nothing limited is held
+        var taken = new List<(int Index, BudgetLeases.HoldPart Part)>(parts.Held.Length);
+        try
+        {
+            for (var i = 0; i < parts.Held.Length; i++)
+            {
+                var part = parts.Held[i];
+                var wallet = parts.Chain.First(w => w.Id == part.Lease.WalletId);
+                var more = await leases.TryHoldAsync(wallet, extra, ct);
+                // Only from the same lease: the part is settled as one, against the lease it came from.
+                if (more is { } same && same.LeaseId == part.LeaseId)
+                {
+                    taken.Add((i, same));
+                    continue;
+                }
+                if (more is { } other) BudgetLeases.Release(other, 0);
+                foreach (var (_, t) in taken) BudgetLeases.Release(t, 0);
+                return false;
+            }
+        }
+        catch
+        {
+            foreach (var (_, t) in taken) BudgetLeases.Release(t, 0);
+            throw;
+        }
+        foreach (var (i, more) in taken) parts.Held[i] = parts.Held[i] with { Amount = parts.Held[i].Amount + more.Amount };
+        return true;
+    }
+
     public IReadOnlyList<WalletCharge> Settle(KeyEntry key, Hold? hold, decimal actualCost)
     {
         var parts = hold?.State as Parts;

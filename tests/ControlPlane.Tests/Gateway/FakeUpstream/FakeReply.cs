@@ -53,6 +53,9 @@ public sealed record FakeReply
     /// </summary>
     public int? CutAfterChunks { get; init; }
 
+    /// <summary>Read the whole request, then drop the connection without a status line (after <see cref="FirstByteDelay"/>).</summary>
+    public bool DropAfterRequest { get; init; }
+
     /// <summary>The provider "forgets" usage: no usage object, no usage chunk, no usageMetadata.</summary>
     public bool OmitUsage { get; init; }
 

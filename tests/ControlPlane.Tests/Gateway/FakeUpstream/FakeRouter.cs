@@ -70,6 +70,11 @@ internal static class FakeRouter
         var reply = fake.NextReply(provider);
         if (reply.FirstByteDelay > TimeSpan.Zero)
             await Task.Delay(reply.FirstByteDelay, context.RequestAborted);
+        if (reply.DropAfterRequest)
+        {
+            context.Abort();
+            return;
+        }
         if (reply.ErrorStatus is { } status)
         {
             await FakeErrors.WriteAsync(context, provider, status, reply.ErrorMessage, reply.RetryAfter);

@@ -21,6 +21,10 @@ public static class CatalogueFeature
         builder.Services.AddScoped<CallQueries>();
         builder.Services.AddSingleton<CallLog>();
         builder.Services.AddHostedService<CallLogWriter>();
+        builder.Services.AddHealthChecks().AddCheck<CallLogReadyCheck>("call_log", tags: ["ready"]);
+        // Shutdown waits for in-flight calls, then drains the call log, then returns leases: give it the time.
+        builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<GatewayOptions>>(
+            (host, gateway) => host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds));
         builder.Services.AddSingleton<PayloadJanitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PayloadJanitor>());
         return builder;

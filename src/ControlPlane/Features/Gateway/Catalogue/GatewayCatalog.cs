@@ -5,13 +5,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Gateway.Catalogue;
 
-/// <summary>A provider as the relay needs it: where, how, and its decrypted secret (only ever in memory).</summary>
+/// <summary>
+/// A provider as the relay needs it: where, how, and its decrypted secret (only ever in memory).
+/// <see cref="UnansweredAttemptsFree"/>: the provider does not bill a request it never answered, so such attempts
+/// are retried and not charged (<see cref="Provider.UnansweredAttemptsFree"/>).
+/// </summary>
 public sealed record ProviderEndpoint(
     Guid Id, string Name, string Kind, Uri BaseUrl, string? ApiVersion, string? ApiKey,
-    TimeSpan ConnectTimeout, TimeSpan FirstByteTimeout, TimeSpan IdleTimeout, TimeSpan TotalTimeout, int MaxRetries)
+    TimeSpan ConnectTimeout, TimeSpan FirstByteTimeout, TimeSpan IdleTimeout, TimeSpan TotalTimeout, int MaxRetries,
+    bool UnansweredAttemptsFree = false)
 {
     /// <summary>Changes when anything that shapes the provider's client or its retry pipeline changes (computed once).</summary>
-    public string ClientShape { get; } = $"{BaseUrl}|{ConnectTimeout}|{MaxRetries}|{FirstByteTimeout}";
+    public string ClientShape { get; } = $"{BaseUrl}|{ConnectTimeout}|{MaxRetries}|{FirstByteTimeout}|{UnansweredAttemptsFree}";
 
     public override string ToString() => $"{Name} ({Kind})"; // never the key
 }
@@ -55,5 +60,5 @@ public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, 
     public static ProviderEndpoint ToEndpoint(Provider p, ProviderSecrets secrets) => new(
         p.Id, p.Name, p.Kind, new Uri(p.BaseUrl.TrimEnd('/') + "/"), p.ApiVersion, secrets.Unprotect(p.EncryptedApiKey),
         TimeSpan.FromSeconds(p.ConnectTimeoutSeconds), TimeSpan.FromSeconds(p.FirstByteTimeoutSeconds),
-        TimeSpan.FromSeconds(p.IdleTimeoutSeconds), TimeSpan.FromSeconds(p.TotalTimeoutSeconds), p.MaxRetries);
+        TimeSpan.FromSeconds(p.IdleTimeoutSeconds), TimeSpan.FromSeconds(p.TotalTimeoutSeconds), p.MaxRetries, p.UnansweredAttemptsFree);
 }

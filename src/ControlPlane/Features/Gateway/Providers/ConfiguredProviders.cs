@@ -34,6 +34,7 @@ public sealed class ConfiguredProviders(IDbContextFactory<ControlPlaneDb> dbFact
             provider.FirstByteTimeoutSeconds = configured.FirstByteTimeoutSeconds;
             provider.IdleTimeoutSeconds = configured.IdleTimeoutSeconds;
             provider.TotalTimeoutSeconds = configured.TotalTimeoutSeconds;
+            provider.UnansweredAttemptsFree = configured.UnansweredAttemptsFree;
             provider.ManagedByConfiguration = true;
             provider.UpdatedAt = now;
             if (!string.IsNullOrEmpty(configured.ApiKey))

@@ -25,6 +25,12 @@ public sealed class Provider
     public int IdleTimeoutSeconds { get; set; } = 60;
     public int TotalTimeoutSeconds { get; set; } = 600;
     public int MaxRetries { get; set; } = 2;
+    /// <summary>
+    /// True only for a provider that does not bill a request it never answered (e.g. a self-hosted model). Off by
+    /// default: a request that reached the provider whole and then timed out or lost its connection is charged its
+    /// input and not retried.
+    /// </summary>
+    public bool UnansweredAttemptsFree { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -52,6 +58,8 @@ internal sealed class ProviderConfiguration : IEntityTypeConfiguration<Provider>
         provider.Property(p => p.ApiVersion).HasMaxLength(40);
         provider.Property(p => p.EncryptedApiKey).HasMaxLength(4000);
         provider.Property(p => p.ApiKeyHint).HasMaxLength(8);
+        // Existing rows (and rows written by an older node) are not free: the safe side for the wallet.
+        provider.Property(p => p.UnansweredAttemptsFree).HasDefaultValue(false);
         provider.HasIndex(p => p.Name).IsUnique();
     }
 }

@@ -21,13 +21,16 @@ public enum SendFailure { None, Refused, Unreachable, TimedOut, CircuitOpen }
 /// One pooled HttpClient and one resilience pipeline per provider: retries with exponential backoff and jitter on
 /// 429, 5xx and connection errors (honouring Retry-After), a first-byte timeout per attempt, and a circuit breaker
 /// that skips a failing provider for a while. Everything here happens before the first byte reaches the client,
-/// which is what makes retrying safe.
+/// which is what makes retrying safe for the client; for the wallet, an attempt whose request reached the provider
+/// whole and got no answer (a late first byte, a connection cut after sending) may have been billed, so it is not
+/// retried unless the provider says such attempts are free (<see cref="ProviderEndpoint.UnansweredAttemptsFree"/>).
 /// </summary>
 public sealed class ProviderClients : IDisposable
 {
     /// <summary>A Retry-After longer than this is not waited for: the call fails over or answers 429 at once.</summary>
     private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(20);
     private static readonly ResiliencePropertyKey<StrongBox<int>> RetriesKey = new("controlplane.retries");
+    private static readonly ResiliencePropertyKey<ProviderAttempts> AttemptsKey = new("controlplane.attempts");
 
     private readonly ConcurrentDictionary<Guid, Client> _clients = new();
     private readonly TimeProvider _clock;
@@ -39,17 +42,28 @@ public sealed class ProviderClients : IDisposable
     /// <summary>The plain client of a provider, for calls that need no retries (test connection, list models).</summary>
     public HttpClient HttpFor(ProviderEndpoint provider) => ClientFor(provider).Http;
 
-    public async Task<SendOutcome> SendAsync(ProviderEndpoint provider, Func<HttpRequestMessage> request, CancellationToken ct)
+    /// <summary>
+    /// Sends with retries; <paramref name="attempts"/> learns of every attempt as it is made, so what reached the
+    /// provider is known even when this throws (the caller left or the call's time ran out).
+    /// </summary>
+    public async Task<SendOutcome> SendAsync(ProviderEndpoint provider, ProviderAttempts attempts, Func<HttpRequestMessage> request, CancellationToken ct)
     {
         var client = ClientFor(provider);
         var retries = new StrongBox<int>();
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(RetriesKey, retries);
+        context.Properties.Set(AttemptsKey, attempts);
         try
         {
             var response = await client.Pipeline.ExecuteAsync(
-                static async (ctx, state) => await state.Http.SendAsync(state.request(), HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken),
-                context, (client.Http, request));
+                static async (ctx, state) =>
+                {
+                    var message = state.attempts.Begin(state.request());
+                    var answer = await state.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken);
+                    state.attempts.Answered(message);
+                    return answer;
+                },
+                context, (client.Http, request, attempts));
             return new SendOutcome(response, response.IsSuccessStatusCode ? SendFailure.None : SendFailure.Refused, retries.Value, null);
         }
         catch (BrokenCircuitException ex)
@@ -98,16 +112,13 @@ public sealed class ProviderClients : IDisposable
 
     private ResiliencePipeline<HttpResponseMessage> CreatePipeline(ProviderEndpoint provider)
     {
-        var transient = new PredicateBuilder<HttpResponseMessage>()
-            .Handle<HttpRequestException>()
-            .Handle<TimeoutRejectedException>()
-            .HandleResult(r => IsTransient(r.StatusCode) && (RetryAfterOf(r) ?? TimeSpan.Zero) <= LongestRetryAfter);
+        var free = provider.UnansweredAttemptsFree;
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _clock };
         if (provider.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                ShouldHandle = transient,
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context, free)),
                 MaxRetryAttempts = provider.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -133,6 +144,18 @@ public sealed class ProviderClients : IDisposable
         });
         builder.AddTimeout(provider.FirstByteTimeout);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// 429 and 5xx answers are retried (the provider answered: that attempt was free), and so are failures before the
+    /// request went out whole (the provider never saw it). A failure after it went out whole is retried only when the
+    /// provider does not bill such attempts: otherwise a slow answer would be paid for once per retry.
+    /// </summary>
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, bool unansweredAttemptsFree)
+    {
+        if (outcome.Result is { } response) return IsTransient(response.StatusCode) && (RetryAfterOf(response) ?? TimeSpan.Zero) <= LongestRetryAfter;
+        if (outcome.Exception is not (HttpRequestException or TimeoutRejectedException)) return false;
+        return unansweredAttemptsFree || !(context.Properties.TryGetValue(AttemptsKey, out var attempts) && attempts.LatestUnanswered);
     }
 
     private static string Describe(HttpRequestError error) => error switch

@@ -56,7 +56,7 @@ public static class ProviderRequests
 
     private static HttpRequestMessage Build(ProviderEndpoint p, string path, byte[] body, bool stream)
     {
-        var content = new ByteArrayContent(body);
+        var content = new SentContent(body);
         content.Headers.ContentType = Json;
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(p.BaseUrl, path)) { Content = content };
         if (stream) request.Headers.Accept.ParseAdd("text/event-stream");
