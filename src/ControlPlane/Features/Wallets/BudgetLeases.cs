@@ -133,6 +133,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
     {
         var now = clock.GetUtcNow().UtcDateTime;
         decimal shortBy;
+        Slice? extending;
         Guid? existing;
         lock (lease)
         {
@@ -144,7 +145,8 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
                 lease.Current = null;
             }
             shortBy = Math.Max(need - (lease.Current?.Available ?? 0), Smallest);
-            existing = lease.Current?.Id;
+            extending = lease.Current;
+            existing = extending?.Id;
         }
         var wanted = Math.Max(shortBy, Math.Max(options.Value.MinimumLease, lease.LastGrant * 2));
 
@@ -190,13 +192,21 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             LogGranted(logger, grant, wallet.Name, Node);
             lock (lease)
             {
-                if (lease.Current?.Id != leaseId)
+                Slice slice;
+                if (leaseId == existing)
+                {
+                    // The grant belongs to the very slice it extended (the row was open, so it is not lost), even if
+                    // something cleared Current meanwhile: never a second object for one lease row.
+                    slice = extending!;
+                    lease.Current ??= slice;
+                    if (lease.Current != slice && !lease.Retired.Contains(slice)) lease.Retired.Add(slice);
+                }
+                else
                 {
                     // A new lease: the old one (if any) keeps its own calls, its own debt and its own remainder.
                     if (lease.Current is { } replaced) lease.Retired.Add(replaced);
-                    lease.Current = new Slice(leaseId);
+                    slice = lease.Current = new Slice(leaseId);
                 }
-                var slice = lease.Current;
                 slice.Available += grant - need;
                 slice.Held += need;
                 slice.Holds++;
