@@ -51,10 +51,10 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
         Assert.True(leased >= 0.3m);
 
         await using (var db = gateway.App.OpenDb())
-            await db.BudgetLeases.Where(l => l.Node == doomed.Node).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
-        var swept = await gateway.App.Services.GetRequiredService<BudgetLeases>().SweepExpiredAsync(CancellationToken.None);
+            await WalletTestKit.ExpireBeyondGraceAsync(gateway, db, doomed.Node);
+        // The app's own maintenance may sweep it first: either way it is swept exactly once.
+        await gateway.App.Services.GetRequiredService<BudgetLeases>().SweepExpiredAsync(CancellationToken.None);
 
-        Assert.True(swept >= 1);
         var after = await WalletTestKit.WalletOfTeamAsync(gateway, team);
         Assert.Equal(0m, after.Leased);
         await using (var db = gateway.App.OpenDb())
@@ -79,7 +79,7 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
         var part = await doomed.TryHoldAsync(book.Find(wallet.Id)!, 0.2m, CancellationToken.None);
         Assert.NotNull(part);
         await using (var db = gateway.App.OpenDb())
-            await db.BudgetLeases.Where(l => l.Node == doomed.Node).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
+            await WalletTestKit.ExpireBeyondGraceAsync(gateway, db, doomed.Node);
         await gateway.App.Services.GetRequiredService<BudgetLeases>().SweepExpiredAsync(CancellationToken.None);
 
         // The call that held on the swept lease finishes now and its charge arrives.
@@ -184,7 +184,8 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
 
         var wallet = await WalletTestKit.WalletOfTeamAsync(gateway, team);
         await using var db = gateway.App.OpenDb();
-        var events = await db.WalletEvents.AsNoTracking().Where(e => e.WalletId == wallet.Id).OrderBy(e => e.Threshold).ToListAsync();
+        // The provider bills more input than was estimated, so overshoot events may be recorded too; these are about thresholds.
+        var events = await db.WalletEvents.AsNoTracking().Where(e => e.WalletId == wallet.Id && e.Kind != WalletEventKinds.Overshoot).OrderBy(e => e.Threshold).ToListAsync();
         Assert.Equal([80, 90, 95, 100], events.Select(e => e.Threshold));
         Assert.Equal(WalletEventKinds.Exhausted, events[^1].Kind);
         Assert.Equal(100, wallet.AnnouncedThreshold);

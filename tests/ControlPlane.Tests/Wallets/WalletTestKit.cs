@@ -66,6 +66,17 @@ public static class WalletTestKit
         }
     }
 
+    /// <summary>
+    /// Moves a node's open leases' expiry back past the sweep grace (in the database's clock, which on these test
+    /// machines is the machine's), as if the node had died long enough ago that no call of it can still be running.
+    /// </summary>
+    public static async Task ExpireBeyondGraceAsync(GatewayApp gateway, ControlPlane.Infrastructure.Data.ControlPlaneDb db, string node)
+    {
+        var options = gateway.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WalletOptions>>().Value;
+        var past = DateTime.UtcNow - options.SweepGrace - TimeSpan.FromMinutes(1);
+        await db.BudgetLeases.Where(l => l.Node == node && l.ReturnedAt == null).ExecuteUpdateAsync(s => s.SetProperty(l => l.ExpiresAt, past));
+    }
+
     /// <summary>Returns every lease the node holds, as at shutdown.</summary>
     public static Task ReturnLeasesAsync(AppFactory app) =>
         app.Services.GetRequiredService<BudgetLeases>().MaintainAsync(returnAll: true, CancellationToken.None);

@@ -41,12 +41,23 @@ public static class GatewayErrors
         json.WriteString("code", "budget_exhausted");
         json.WriteString("message", refusal.Message);
         json.WriteStartObject("wallet");
+        if (refusal.WalletId is { } walletId) json.WriteString("id", walletId);
         json.WriteString("name", refusal.WalletName);
         json.WriteString("limit", Money(refusal.Limit));
+        json.WriteString("ceiling", Money(refusal.Ceiling ?? refusal.Limit)); // limit plus overdraft
         json.WriteString("spent", Money(refusal.Spent));
-        json.WriteString("available", Money(refusal.Available));
-        if (refusal.PeriodEndsAt is { } ends) json.WriteString("period_ends_at", ends);
-        else json.WriteNull("period_ends_at");
+        json.WriteString("leased", Money(refusal.Leased)); // held by gateway nodes for calls in flight
+        json.WriteString("available", Money(refusal.Available)); // ceiling - spent - leased
+        if (refusal.PeriodEndsAt is { } ends)
+        {
+            json.WriteString("period_ends_at", ends);
+            json.WriteString("resets_at", ends);
+        }
+        else
+        {
+            json.WriteNull("period_ends_at");
+            json.WriteNull("resets_at");
+        }
         json.WriteString("currency", "USD");
         json.WriteEndObject();
         json.WriteString("request_transfer", $"{http.Request.Scheme}://{http.Request.Host}/wallets");

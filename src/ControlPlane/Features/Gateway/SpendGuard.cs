@@ -8,9 +8,11 @@ public sealed record Hold(decimal Amount, object? State = null);
 
 /// <summary>
 /// Why a hold was refused, for the 402 body: which wallet, where it stands, and (with the Downgrade policy) the
-/// cheaper alias the call may go to instead.
+/// cheaper alias the call may go to instead. <see cref="Leased"/> is what gateway nodes hold of it for calls in
+/// flight; <see cref="Available"/> = <see cref="Ceiling"/> − <see cref="Spent"/> − <see cref="Leased"/>.
 /// </summary>
-public sealed record HoldRefusal(string WalletName, decimal Limit, decimal Spent, decimal Available, DateTime? PeriodEndsAt, string Message, string? DowngradeTo = null);
+public sealed record HoldRefusal(string WalletName, decimal Limit, decimal Spent, decimal Available, DateTime? PeriodEndsAt, string Message, string? DowngradeTo = null,
+    Guid? WalletId = null, decimal Leased = 0, decimal? Ceiling = null);
 
 /// <summary>What the tightest wallet of a key has left, for the response headers.</summary>
 public readonly record struct BudgetView(string WalletName, decimal Remaining);

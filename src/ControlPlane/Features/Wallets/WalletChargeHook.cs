@@ -11,7 +11,7 @@ namespace ControlPlane.Features.Wallets;
 /// open (or normally returned) lease moves money held → spent; on a swept lease (its remainder already went back) or
 /// an unlimited wallet, budget → spent. Events are published only once the transaction committed.
 /// </summary>
-internal sealed class WalletChargeHook(EventBus events) : ICallBatchHook
+internal sealed class WalletChargeHook(EventBus events, WalletStandings standings, TimeProvider clock) : ICallBatchHook
 {
     private readonly record struct Leg(Guid CallId, DateTime At, decimal Amount);
 
@@ -42,15 +42,42 @@ internal sealed class WalletChargeHook(EventBus events) : ICallBatchHook
             foreach (var leg in legs)
                 Ledger.AddTransfer(db, leg.At, LedgerKinds.Charge, wallet, LedgerAccounts.Spent,
                     fromHeld ? wallet : null, fromHeld ? LedgerAccounts.Held : LedgerAccounts.Budget, leg.Amount, callId: leg.CallId, leaseId: lease);
+            if (fromHeld) await RecordOvershootAsync(db, wallet, lease!.Value, amount, legs, ct);
         }
         var announced = new List<WalletThresholdCrossed>();
         foreach (var wallet in groups.Keys.Select(k => k.Wallet).Distinct().Order())
             announced.AddRange(await AnnounceThresholdsAsync(db, wallet, ct));
-        return announced.Count == 0 ? null : () => { foreach (var e in announced) events.Publish(e); };
+        var charged = groups.Keys.Select(k => k.Wallet).Distinct().ToArray();
+        return () =>
+        {
+            foreach (var wallet in charged) standings.Forget(wallet);
+            foreach (var e in announced) events.Publish(e);
+        };
+    }
+
+    /// <summary>
+    /// Records, once each time it happens, that a lease's use passed what was granted to it: calls cost more than
+    /// their holds and their node's free budget could absorb. Runs under the wallet row's lock (taken above), so the
+    /// event's ordinal within the period is unique across nodes.
+    /// </summary>
+    private async Task RecordOvershootAsync(ControlPlaneDb db, Guid walletId, Guid leaseId, decimal amount, List<Leg> legs, CancellationToken ct)
+    {
+        var lease = await db.BudgetLeases.AsNoTracking().Where(l => l.Id == leaseId).Select(l => new { l.Granted, l.Used, l.Node }).FirstAsync(ct);
+        if (lease.Used <= lease.Granted || lease.Used - amount > lease.Granted) return; // not over, or already over before this batch
+        var periodStart = await db.Wallets.Where(w => w.Id == walletId).Select(w => w.PeriodStart).FirstAsync(ct);
+        var ordinal = await db.WalletEvents.CountAsync(e => e.WalletId == walletId && e.Kind == WalletEventKinds.Overshoot && e.PeriodStart == periodStart, ct) + 1;
+        var calls = string.Join(", ", legs.TakeLast(2).Select(l => $"req_{l.CallId:N}"));
+        var message = $"Calls cost more than their holds: lease {leaseId:N} of {lease.Node} has used {lease.Used:0.##########} of {lease.Granted:0.##########} USD granted "
+            + $"({lease.Used - lease.Granted:0.##########} over; last calls {calls}). Its node takes no more holds until the excess is repaid.";
+        db.WalletEvents.Add(new WalletEvent
+        {
+            Id = Guid.CreateVersion7(), WalletId = walletId, Kind = WalletEventKinds.Overshoot, Threshold = ordinal, PeriodStart = periodStart,
+            At = clock.GetUtcNow().UtcDateTime, Message = message.Length <= 300 ? message : message[..300],
+        });
     }
 
     /// <summary>Records each threshold the wallet has now crossed, once per period (even with several nodes).</summary>
-    private static async Task<IReadOnlyList<WalletThresholdCrossed>> AnnounceThresholdsAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct)
+    private async Task<IReadOnlyList<WalletThresholdCrossed>> AnnounceThresholdsAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct)
     {
         var w = await db.Wallets.AsNoTracking().Where(x => x.Id == walletId)
             .Select(x => new { x.Name, x.Limit, x.Spent, x.Thresholds, x.AnnouncedThreshold, x.PeriodStart }).FirstOrDefaultAsync(ct);
@@ -63,7 +90,7 @@ internal sealed class WalletChargeHook(EventBus events) : ICallBatchHook
         var claimed = await db.Wallets.Where(x => x.Id == walletId && x.AnnouncedThreshold < highest)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.AnnouncedThreshold, highest), ct);
         if (claimed == 0) return []; // another node announced them
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var announced = new List<WalletThresholdCrossed>();
         foreach (var threshold in crossed)
         {

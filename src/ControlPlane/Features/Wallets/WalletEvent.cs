@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace ControlPlane.Features.Wallets;
 
 /// <summary>
-/// A threshold crossed or a wallet exhausted: raised once per wallet, kind, threshold and period (a unique index
-/// makes "once" hold across nodes). Notifications send them; the dashboard lists them.
+/// A threshold crossed, a wallet exhausted, or a lease overshot: raised once per wallet, kind, threshold and period (a
+/// unique index makes "once" hold across nodes; overshoot events use their ordinal in the period as the threshold). Notifications send them; the dashboard lists them.
 /// </summary>
 public sealed class WalletEvent
 {
@@ -22,6 +22,8 @@ public static class WalletEventKinds
 {
     public const string Threshold = "threshold";
     public const string Exhausted = "exhausted";
+    /// <summary>A lease's use passed its grant (calls cost more than held); <see cref="WalletEvent.Threshold"/> numbers them within the period.</summary>
+    public const string Overshoot = "overshoot";
 }
 
 internal sealed class WalletEventConfiguration : IEntityTypeConfiguration<WalletEvent>

@@ -59,35 +59,39 @@ public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leas
 
     /// <summary>
     /// Starts a new period for every wallet whose period has ended: spend goes to zero by a reset entry that moves it
-    /// to the closed account, so history stays in the ledger. Conditional on the spend read, so a charge landing at
-    /// the same moment makes it retry on the next tick rather than be lost.
+    /// to the closed account, so history stays in the ledger. The wallet row is locked first (as every charge does),
+    /// so the spend read is the spend reset and traffic cannot starve the rollover. Leases carry across unchanged:
+    /// what they hold is still out, and their later charges count in the new period.
     /// </summary>
     public async Task<int> RollOverAsync(CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var wallets = await db.Wallets.AsNoTracking().Where(w => w.Period != WalletPeriods.None)
-            .Select(w => new { w.Id, w.Name, w.Period, w.PeriodStart, w.Spent }).ToListAsync(ct);
+            .Select(w => new { w.Id, w.Period, w.PeriodStart }).ToListAsync(ct);
         var rolled = 0;
         foreach (var w in wallets)
         {
-            var start = WalletPeriods.StartOf(w.Period, now);
-            if (w.PeriodStart >= start) continue;
+            if (w.PeriodStart >= WalletPeriods.StartOf(w.Period, now)) continue;
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var spent = w.Spent;
-            if (await db.Wallets.Where(x => x.Id == w.Id && x.PeriodStart == w.PeriodStart && x.Spent == spent)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Spent, 0m).SetProperty(x => x.PeriodStart, start).SetProperty(x => x.AnnouncedThreshold, 0), ct) == 0)
+            await Ledger.LockWalletAsync(db, w.Id, ct);
+            var locked = await db.Wallets.AsNoTracking().Where(x => x.Id == w.Id)
+                .Select(x => new { x.Name, x.Period, x.PeriodStart, x.Spent }).FirstAsync(ct);
+            var start = WalletPeriods.StartOf(locked.Period, now);
+            if (locked.PeriodStart >= start)
             {
-                await transaction.RollbackAsync(ct);
+                await transaction.RollbackAsync(ct); // another node rolled it over meanwhile
                 continue;
             }
-            if (spent != 0)
+            await db.Wallets.Where(x => x.Id == w.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Spent, 0m).SetProperty(x => x.PeriodStart, start).SetProperty(x => x.AnnouncedThreshold, 0), ct);
+            if (locked.Spent != 0)
             {
-                Ledger.AddTransfer(db, now, LedgerKinds.Reset, null, LedgerAccounts.Closed, w.Id, LedgerAccounts.Spent, spent, note: $"period from {w.PeriodStart:yyyy-MM-dd} closed");
+                Ledger.AddTransfer(db, now, LedgerKinds.Reset, null, LedgerAccounts.Closed, w.Id, LedgerAccounts.Spent, locked.Spent, note: $"period from {locked.PeriodStart:yyyy-MM-dd} closed");
                 await db.SaveChangesAsync(ct);
             }
             await transaction.CommitAsync(ct);
-            LogRolledOver(logger, w.Name, spent);
+            LogRolledOver(logger, locked.Name, locked.Spent);
             rolled++;
         }
         return rolled;

@@ -19,4 +19,12 @@ public sealed class WalletOptions
 
     /// <summary>How often leases are renewed or returned, expired leases swept and periods rolled over.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long after its expiry a lease may still be charged: the longest a call may still run once its node stopped
+    /// renewing (a provider's TotalTimeoutSeconds covers every attempt of a call and is at most 3,600 s) plus a
+    /// minute for its charge to be written. Another node sweeps a lease only after expiry plus this, so a sweep never
+    /// returns money that a call still running may charge. Lower it only together with the providers' total timeouts.
+    /// </summary>
+    public TimeSpan SweepGrace { get; set; } = TimeSpan.FromMinutes(61);
 }

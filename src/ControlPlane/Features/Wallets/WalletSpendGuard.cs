@@ -10,7 +10,7 @@ namespace ControlPlane.Features.Wallets;
 /// refused with that wallet's numbers, or sent to a cheaper alias, or let through with a warning, as the wallet's
 /// exhaustion policy says.
 /// </summary>
-public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISpendGuard
+public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, WalletStandings standings) : ISpendGuard
 {
     private sealed record Parts(IReadOnlyList<WalletInfo> Chain, BudgetLeases.HoldPart[] Held);
 
@@ -30,7 +30,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
                     continue;
                 }
                 ReleaseAll(held);
-                return (null, Refusal(wallet));
+                return (null, await RefusalAsync(wallet, ct));
             }
         }
         catch
@@ -107,14 +107,18 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases) : ISp
         return tightest;
     }
 
-    private static HoldRefusal Refusal(WalletInfo wallet)
+    /// <summary>The refusal with the wallet's numbers as the database has them now (the book's may be seconds old).</summary>
+    private async Task<HoldRefusal> RefusalAsync(WalletInfo wallet, CancellationToken ct)
     {
-        var available = Math.Max(0, (wallet.Ceiling ?? 0) - wallet.Spent - wallet.Leased);
-        var ends = wallet.PeriodEndsAt;
-        var message = $"The budget of '{wallet.Name}' is spent: {wallet.Spent:0.####} of {wallet.Limit:0.####} USD used"
+        var now = await standings.ReadAsync(wallet.Id, ct);
+        var (limit, ceiling, spent, leased) = now is null ? (wallet.Limit ?? 0, wallet.Ceiling, wallet.Spent, wallet.Leased) : (now.Limit ?? 0, now.Ceiling, now.Spent, now.Leased);
+        var available = Math.Max(0, (ceiling ?? 0) - spent - leased);
+        var ends = now?.PeriodEndsAt ?? wallet.PeriodEndsAt;
+        var message = $"The budget of '{wallet.Name}' cannot cover this call: {spent:0.####} of {limit:0.####} USD spent"
+            + (leased > 0 ? $" and {leased:0.####} held for calls in flight" : "")
             + (ends is { } e ? $" this period (it resets {e:yyyy-MM-dd HH:mm} UTC)." : ".")
             + " A finance admin can raise the limit or approve a budget transfer on the Wallets page.";
-        return new HoldRefusal(wallet.Name, wallet.Limit ?? 0, wallet.Spent, available, ends, message,
-            wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null);
+        return new HoldRefusal(wallet.Name, limit, spent, available, ends, message,
+            wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null, wallet.Id, leased, ceiling);
     }
 }

@@ -13,6 +13,7 @@ public static class WalletsFeature
         builder.Services.AddScoped<WalletQueries>();
         builder.Services.AddScoped<ChargebackExport>();
         builder.Services.AddSingleton<BudgetLeases>();
+        builder.Services.AddSingleton<WalletStandings>();
         builder.Services.AddSingleton<ISpendGuard, WalletSpendGuard>();
         builder.Services.AddSingleton<ICallBatchHook, WalletChargeHook>();
         builder.Services.AddSingleton<WalletMaintenance>();
