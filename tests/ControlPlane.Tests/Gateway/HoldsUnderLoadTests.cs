@@ -186,16 +186,7 @@ public abstract class HoldsUnderLoadTests<TApp>(TApp gateway) : IDisposable wher
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    private async Task WaitForRowsAsync(Guid teamId, int count)
-    {
-        for (var i = 0; i < 1200; i++)
-        {
-            await using var db = gateway.App.OpenDb();
-            if (await db.Calls.CountAsync(c => c.TeamId == teamId) >= count) return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"fewer than {count} call rows after 60 s");
-    }
+    private Task WaitForRowsAsync(Guid teamId, int count) => WalletTestKit.WaitForRowsAsync(gateway, teamId, count);
 
     private static string NodeFolder()
     {

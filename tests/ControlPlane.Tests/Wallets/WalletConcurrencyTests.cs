@@ -78,16 +78,7 @@ public abstract class WalletConcurrencyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    private async Task WaitForRowsAsync(Guid teamId, int count)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            await using var db = gateway.App.OpenDb();
-            if (await db.Calls.CountAsync(c => c.TeamId == teamId) >= count) return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"fewer than {count} call rows after 30 s");
-    }
+    private Task WaitForRowsAsync(Guid teamId, int count) => WalletTestKit.WaitForRowsAsync(gateway, teamId, count);
 
     [Fact]
     public async Task Five_hundred_concurrent_streams_never_spend_over_the_limit()

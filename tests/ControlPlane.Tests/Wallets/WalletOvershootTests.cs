@@ -52,16 +52,7 @@ public abstract class WalletOvershootTests<TApp>(TApp gateway) : IDisposable whe
         return await Task.WhenAll(tasks);
     }
 
-    private async Task WaitForRowsAsync(Guid team, int count)
-    {
-        for (var i = 0; i < 1200; i++)
-        {
-            await using var db = gateway.App.OpenDb();
-            if (await db.Calls.CountAsync(c => c.TeamId == team) >= count) return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"fewer than {count} call rows after 60 s");
-    }
+    private Task WaitForRowsAsync(Guid team, int count) => WalletTestKit.WaitForRowsAsync(gateway, team, count);
 
     [Fact]
     public async Task Calls_billed_far_beyond_their_holds_overspend_at_most_the_overshoot_of_calls_in_flight_and_it_never_accumulates()

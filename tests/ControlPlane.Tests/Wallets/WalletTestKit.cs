@@ -51,6 +51,18 @@ public static class WalletTestKit
     /// The ledger proves the balances: each wallet's spent and held accounts sum to its Spent and Leased, and every
     /// transaction sums to zero.
     /// </summary>
+    /// <summary>Waits (up to a minute: the writer batches, and a loaded machine is slow) until the team has that many call rows.</summary>
+    public static async Task WaitForRowsAsync(GatewayApp gateway, Guid teamId, int count)
+    {
+        for (var i = 0; i < 1200; i++)
+        {
+            await using var db = gateway.App.OpenDb();
+            if (await db.Calls.CountAsync(c => c.TeamId == teamId) >= count) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"fewer than {count} call rows after 60 s");
+    }
+
     public static async Task AssertLedgerBalancesAsync(GatewayApp gateway)
     {
         await using var db = gateway.App.OpenDb();
