@@ -52,7 +52,8 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
         var before = (await EntriesAsync(App)).Count;
         var team = await App.WithScopeAsync(sp => sp.GetRequiredService<TeamDirectory>().CreateAsync(admin, DemoOrg.Unique("Chained"), null));
         var teamId = team.Value!.Id;
-        await App.WithScopeAsync(async sp => await sp.GetRequiredService<TeamDirectory>().AddMemberAsync(admin, teamId, await App.UserIdAsync(DemoOrg.Sam), TeamRoles.Lead));
+        var sam = await App.UserIdAsync(DemoOrg.Sam);
+        await App.WithScopeAsync(sp => sp.GetRequiredService<TeamDirectory>().AddMemberAsync(admin, teamId, sam, TeamRoles.Lead));
         var key = await App.WithScopeAsync(sp => sp.GetRequiredService<KeyService>().CreateAsync(admin, teamId, "chained", null));
         await App.WithScopeAsync(sp => sp.GetRequiredService<KeyService>().RevokeAsync(admin, key.Value!.Key.Id));
 

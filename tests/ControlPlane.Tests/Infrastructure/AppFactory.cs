@@ -42,6 +42,10 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
     public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> use)
     {
         await using var scope = Services.CreateAsyncScope();
-        return await use(scope.ServiceProvider);
+        var result = await use(scope.ServiceProvider);
+        // An async lambda that returns a service's task without awaiting it leaves that work running past this
+        // await (and past the scope): the next step of the test then races it.
+        if (result is Task) throw new InvalidOperationException("WithScopeAsync was given a lambda that returns an unawaited task; await it inside.");
+        return result;
     }
 }

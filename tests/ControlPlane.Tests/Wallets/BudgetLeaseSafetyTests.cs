@@ -220,6 +220,39 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
     }
 
     [Fact]
+    public async Task Returning_every_lease_waits_for_a_maintenance_tick_that_is_still_returning_one()
+    {
+        // A tick finds the lease idle and starts returning it; the shutdown's "return everything" comes while that
+        // close is still being written (here: held up behind a writer that has the wallet row locked). It must not
+        // finish before the lease is back, or the node stops (or a check runs) with the lease's remainder still leased.
+        var (team, wallet) = await WalletAsync("Returning", 1m);
+        using var node = Node();
+        var part = (await node.TryHoldAsync(wallet, 0.1m, CancellationToken.None))!.Value;
+        BudgetLeases.Release(part, 0m);
+
+        Task tick, shutdown;
+        bool finishedEarly;
+        await using (var blocker = gateway.App.OpenDb())
+        {
+            await using var locked = await blocker.Database.BeginTransactionAsync();
+            await Ledger.LockWalletAsync(blocker, wallet.Id, CancellationToken.None);
+            // On their own threads: SQLite waits for its write lock synchronously.
+            tick = Task.Run(() => node.MaintainAsync(returnAll: true, CancellationToken.None));
+            await Task.Delay(500); // the tick has taken the lease out and waits to write its close
+            shutdown = Task.Run(() => node.MaintainAsync(returnAll: true, CancellationToken.None));
+            finishedEarly = await Task.WhenAny(shutdown, Task.Delay(1000)) == shutdown;
+            await locked.RollbackAsync();
+        }
+        await Task.WhenAll(tick, shutdown);
+
+        Assert.False(finishedEarly, "returning every lease finished while another pass was still returning one");
+        var lease = await LeaseAsync(part.LeaseId);
+        Assert.NotNull(lease.ReturnedAt);
+        Assert.Equal(0m, (await WalletTestKit.WalletOfTeamAsync(gateway, team)).Leased);
+        await WalletTestKit.AssertLedgerBalancesAsync(gateway);
+    }
+
+    [Fact]
     public async Task Lowering_a_limit_takes_back_at_the_next_tick_what_leases_hold_beyond_it()
     {
         var (team, wallet) = await WalletAsync("Lowered", 1m);

@@ -26,6 +26,15 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
     private readonly Dictionary<Guid, LocalLease> _leases = [];
     private readonly Lock _leasesGate = new();
 
+    /// <summary>
+    /// One maintenance pass at a time. A pass takes a lease out of <see cref="LocalLease.Current"/> (or
+    /// <see cref="LocalLease.Retired"/>) before its close is written; a second pass running meanwhile would see
+    /// nothing to return and finish while that close is still in flight, so "every lease returned" (shutdown, or a
+    /// check right after) would not yet hold, and it would renew a lease that the first pass had just closed and
+    /// report it lost.
+    /// </summary>
+    private readonly SemaphoreSlim _maintaining = new(1, 1);
+
     /// <summary>Names this node on its lease rows (host, process and a random part: restarts are new nodes).</summary>
     public string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 
@@ -232,6 +241,19 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
     /// lease holding more than its wallet's lowered limit allows gives the excess back.
     /// </summary>
     public async Task MaintainAsync(bool returnAll, CancellationToken ct)
+    {
+        await _maintaining.WaitAsync(ct);
+        try
+        {
+            await MaintainOnceAsync(returnAll, ct);
+        }
+        finally
+        {
+            _maintaining.Release();
+        }
+    }
+
+    private async Task MaintainOnceAsync(bool returnAll, CancellationToken ct)
     {
         LocalLease[] leases;
         lock (_leasesGate) leases = [.. _leases.Values];
@@ -455,6 +477,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             foreach (var lease in _leases.Values) lease.Dispose();
             _leases.Clear();
         }
+        _maintaining.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease {Lease} of {Node} expired before it was renewed; its budget went back to the wallet")]
