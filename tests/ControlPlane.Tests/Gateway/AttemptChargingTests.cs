@@ -182,6 +182,9 @@ public abstract class AttemptChargingTests<TApp>(TApp gateway) : IDisposable whe
         Assert.Equal(charged + GatewayApp.ExpectedCost(10, 0, 2), row.Cost);
         Assert.Equal(UsageSource.Estimated, row.UsageSource);
         await AssertWalletAgreesAsync(team, row);
+        // The top-up settled with its call: nothing stays counted in flight, so every lease comes back.
+        await WalletTestKit.ReturnLeasesAsync(gateway.App);
+        Assert.Equal(0m, (await WalletTestKit.WalletOfTeamAsync(gateway, team)).Leased);
     }
 
     private static readonly string LongPrompt = string.Concat(Enumerable.Repeat("Summarise the quarterly figures, please. ", 100));

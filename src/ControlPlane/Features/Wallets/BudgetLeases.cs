@@ -133,6 +133,16 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
     }
 
     /// <summary>
+    /// Folds a second hold of the same call on the same slice into its first (a top-up): one call in flight, holding
+    /// both amounts, so settling the call once releases all of it.
+    /// </summary>
+    internal static HoldPart Combine(HoldPart first, HoldPart more)
+    {
+        lock (first.Lease) more.Slice.Holds--;
+        return first with { Amount = first.Amount + more.Amount };
+    }
+
+    /// <summary>
     /// Grants this node more of the wallet and takes the caller's hold from it at once (so no other call can take
     /// the new money first). A debt is repaid first: the grant covers debt + need, and the conditional UPDATE checks
     /// that whole amount against the ceiling. The slice grows with demand (twice the last grant) but never beyond a

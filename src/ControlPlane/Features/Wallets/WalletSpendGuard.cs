@@ -74,7 +74,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
             foreach (var (_, t) in taken) BudgetLeases.Release(t, 0);
             throw;
         }
-        foreach (var (i, more) in taken) parts.Held[i] = parts.Held[i] with { Amount = parts.Held[i].Amount + more.Amount };
+        foreach (var (i, more) in taken) parts.Held[i] = BudgetLeases.Combine(parts.Held[i], more);
         return true;
     }
 
