@@ -18,9 +18,7 @@ COPY --from=build /app ./
 # Create /data owned by the image's non-root "app" user before declaring it a volume.
 RUN mkdir /data && chown "$APP_UID" /data
 VOLUME /data
-# "Urls" as well as ASPNETCORE_URLS: appsettings.json sets Urls, which would override ASPNETCORE_URLS.
 ENV ASPNETCORE_URLS=http://+:8080 \
-    Urls=http://+:8080 \
     Database__ConnectionString="Data Source=/data/controlplane.db"
 EXPOSE 8080
 # No HEALTHCHECK: the aspnet image has no curl or wget. Orchestrators should probe

@@ -11,7 +11,7 @@ namespace ControlPlane.Features.Gateway;
 
 /// <summary>
 /// The gateway's authentication scheme: a virtual key in <c>Authorization: Bearer</c> (OpenAI clients) or
-/// <c>x-api-key</c> (Anthropic clients), checked against the in-memory <see cref="KeyRing"/>. Refusals answer in
+/// <c>x-api-key</c> (Anthropic clients), checked against the in-memory <see cref="KeyRing"/> (which asks the database once about a key it does not hold yet). Refusals answer in
 /// the caller's own error format; an expired or revoked key's call is still recorded.
 /// </summary>
 internal sealed class GatewayKeyHandler(
@@ -27,10 +27,19 @@ internal sealed class GatewayKeyHandler(
     {
         var presented = Presented(Request);
         if (presented.IsEmpty) return Task.FromResult(AuthenticateResult.NoResult());
-        if (!ring.TryFind(presented, out var key))
+        // The snapshot answers synchronously; only a key it does not hold yet waits for the database.
+        var found = ring.FindAsync(presented, Context.RequestAborted);
+        return found.IsCompletedSuccessfully ? Task.FromResult(Admit(found.Result)) : AdmitAsync(found);
+    }
+
+    private async Task<AuthenticateResult> AdmitAsync(ValueTask<KeyEntry?> found) => Admit(await found);
+
+    private AuthenticateResult Admit(KeyEntry? key)
+    {
+        if (key is null)
         {
             _refusal = Refusal.Unknown;
-            return Task.FromResult(AuthenticateResult.Fail("Unknown key."));
+            return AuthenticateResult.Fail("Unknown key.");
         }
         var call = GatewayCall.Of(Context);
         call.Admit(key);
@@ -38,13 +47,13 @@ internal sealed class GatewayKeyHandler(
         {
             case ApiKeyStatus.Expired:
                 _refusal = Refusal.Expired;
-                return Task.FromResult(AuthenticateResult.Fail("Expired key."));
+                return AuthenticateResult.Fail("Expired key.");
             case ApiKeyStatus.Revoked:
                 _refusal = Refusal.Revoked;
-                return Task.FromResult(AuthenticateResult.Fail("Revoked key."));
+                return AuthenticateResult.Fail("Revoked key.");
         }
         var identity = new ClaimsIdentity([new Claim(Policies.GatewayKeyClaim, key.Id.ToString())], Policies.GatewayKeyScheme);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Policies.GatewayKeyScheme)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Policies.GatewayKeyScheme));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
