@@ -286,7 +286,8 @@ public sealed class CommandLineVerbTests
 /// <summary>Runs the real ControlPlane binary (built beside the tests) as its own process.</summary>
 internal static class AppProcess
 {
-    public static async Task<(int Exit, string Stdout, string Output)> RunAsync(TestDatabase? database, params string[] args)
+    /// <summary>The binary's start, output redirected; add arguments and environment before starting it.</summary>
+    public static ProcessStartInfo StartInfo()
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -296,6 +297,12 @@ internal static class AppProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"));
+        return start;
+    }
+
+    public static async Task<(int Exit, string Stdout, string Output)> RunAsync(TestDatabase? database, params string[] args)
+    {
+        var start = StartInfo();
         foreach (var arg in args) start.ArgumentList.Add(arg);
         if (database is not null)
         {

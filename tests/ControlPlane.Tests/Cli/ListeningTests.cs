@@ -22,14 +22,7 @@ public sealed class ListeningTests
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         var dataDir = Directory.CreateTempSubdirectory("cp-listen-").FullName;
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"));
+        var start = AppProcess.StartInfo();
         foreach (var inherited in new[] { "ASPNETCORE_URLS", "DOTNET_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "URLS", "Urls" })
             start.Environment.Remove(inherited);
         switch (way)
