@@ -14,9 +14,20 @@ public sealed class AuditLog(TimeProvider clock)
     private const long ChainLock = 0x4350_4155_4449_54; // "CPAUDIT"
 
     /// <summary>
+    /// The same lock on SQL Server: an exclusive application lock owned by the transaction (released at commit or
+    /// rollback). sp_getapplock returns a negative code when the lock is not granted (deadlock victim, cancelled):
+    /// the append must not go on unserialized, so that raises an error and the transaction rolls back.
+    /// </summary>
+    private const string SqlServerChainLock = """
+        DECLARE @granted int;
+        EXEC @granted = sp_getapplock @Resource = N'controlplane.audit-chain', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1;
+        IF @granted < 0 THROW 50000, N'The audit chain lock was not granted.', 1;
+        """;
+
+    /// <summary>
     /// Saves the caller's pending changes together with one audit entry recording them, in one transaction: an
-    /// action and its entry land or fail as one. Appends are serialized (an advisory lock on PostgreSQL, SQLite's
-    /// single writer), so the entry always chains onto the true head and concurrent writers never collide.
+    /// action and its entry land or fail as one. Appends are serialized (an advisory lock on PostgreSQL, an application
+    /// lock on SQL Server, SQLite's single writer), so the entry always chains onto the true head and concurrent writers never collide.
     /// </summary>
     public async Task SaveAsync(ControlPlaneDb db, string actor, string action, string target, string details, CancellationToken ct = default)
     {
@@ -26,6 +37,8 @@ public sealed class AuditLog(TimeProvider clock)
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             if (db.Database.IsNpgsql())
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", ct);
+            else if (db.Database.IsSqlServer())
+                await db.Database.ExecuteSqlRawAsync(SqlServerChainLock, ct);
             var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
                 .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
             var (sequence, previous) = head is null ? (1L, GenesisHash) : (head.Sequence + 1, head.Hash);

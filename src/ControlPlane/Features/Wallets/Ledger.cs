@@ -10,8 +10,16 @@ public static class Ledger
     /// Takes the wallet row's lock first. Every transaction that touches a wallet and its leases does this, so all
     /// take their locks in the same order (wallet, then lease) and two nodes can never deadlock on them.
     /// </summary>
+    /// <remarks>
+    /// PostgreSQL and SQLite: a no-op UPDATE of the row (a row lock held to the end of the transaction; SQLite's
+    /// single writer). SQL Server: an update lock on the row (UPDLOCK, ROWLOCK), also held to the end of the
+    /// transaction; it excludes other update locks and every writer, and this transaction's own UPDATEs convert it to
+    /// an exclusive lock without the conversion deadlocks that shared locks would risk.
+    /// </remarks>
     public static Task LockWalletAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct) =>
-        db.Wallets.Where(w => w.Id == walletId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Leased, w => w.Leased), ct);
+        db.Database.IsSqlServer()
+            ? db.Database.ExecuteSqlAsync($"SELECT 1 FROM wallets WITH (UPDLOCK, ROWLOCK) WHERE id = {walletId}", ct)
+            : db.Wallets.Where(w => w.Id == walletId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Leased, w => w.Leased), ct);
 
     /// <summary>
     /// Moves <paramref name="amount"/> into (<paramref name="toWallet"/>, <paramref name="toAccount"/>) out of

@@ -33,6 +33,11 @@ public static class DataSetup
             case DatabaseProvider.Postgres:
                 db.UseNpgsql(options.ConnectionString);
                 break;
+            case DatabaseProvider.SqlServer:
+                // No retrying execution strategy, as on the other providers: the app opens explicit transactions
+                // outside CreateExecutionStrategy() in places, which a retrying strategy refuses.
+                db.UseSqlServer(options.ConnectionString);
+                break;
             default:
                 db.UseSqlite(SqliteConnectionString(options.ConnectionString, contentRoot));
                 break;

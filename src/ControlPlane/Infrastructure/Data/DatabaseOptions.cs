@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ControlPlane.Infrastructure.Data;
 
-public enum DatabaseProvider { Sqlite, Postgres }
+public enum DatabaseProvider { Sqlite, Postgres, SqlServer }
 
 /// <summary>The "Database" section: which provider, and its connection string.</summary>
 public sealed class DatabaseOptions
