@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Infrastructure.Data;
@@ -36,7 +37,7 @@ public static class DataSetup
             case DatabaseProvider.SqlServer:
                 // No retrying execution strategy, as on the other providers: the app opens explicit transactions
                 // outside CreateExecutionStrategy() in places, which a retrying strategy refuses.
-                db.UseSqlServer(options.ConnectionString);
+                db.UseSqlServer(options.ConnectionString).ReplaceService<IMigrationsSqlGenerator, SqlServerMigrations>();
                 break;
             default:
                 db.UseSqlite(SqliteConnectionString(options.ConnectionString, contentRoot));
