@@ -16,7 +16,9 @@ public static class SchemaReader
         await db.Database.OpenConnectionAsync();
         try
         {
-            var lines = db.Database.IsNpgsql() ? await PostgresAsync(connection) : await SqliteAsync(connection);
+            var lines = db.Database.IsNpgsql() ? await PostgresAsync(connection)
+                : db.Database.IsSqlServer() ? await SqlServerAsync(connection)
+                : await SqliteAsync(connection);
             return [.. lines.Order(StringComparer.Ordinal)];
         }
         finally
@@ -66,6 +68,45 @@ public static class SchemaReader
             lines.Add($"constraint {r[1]}.{r[0]} {r[2]} {r[3]}");
         foreach (var r in await QueryAsync(c, "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '__EFMigrations%'"))
             lines.Add($"index {r[0]}.{r[1]} {r[2]}");
+        return lines;
+    }
+
+    private static async Task<List<string>> SqlServerAsync(DbConnection c)
+    {
+        var lines = new List<string>();
+        foreach (var r in await QueryAsync(c, "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE '__EFMigrations%'"))
+            lines.Add($"table {r[0]}");
+        foreach (var r in await QueryAsync(c, """
+            SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE,
+                   COALESCE(CAST(CHARACTER_MAXIMUM_LENGTH AS varchar(20)), CAST(NUMERIC_PRECISION AS varchar(10)) + ',' + CAST(NUMERIC_SCALE AS varchar(10)), ''),
+                   IS_NULLABLE, COALESCE(COLUMN_DEFAULT, '')
+            FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME NOT LIKE '__EFMigrations%'
+            """))
+            lines.Add($"column {r[0]}.{r[1]} {r[2]}({r[3]}) {(r[4] == "NO" ? "not null" : "null")} default '{r[5]}'");
+        foreach (var r in await QueryAsync(c, """
+            SELECT t.name, i.name, i.is_primary_key, i.is_unique, i.is_unique_constraint, COALESCE(i.filter_definition, ''),
+                   STRING_AGG(col.name, ', ') WITHIN GROUP (ORDER BY ic.key_ordinal)
+            FROM sys.indexes i
+            JOIN sys.tables t ON t.object_id = i.object_id
+            JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+            JOIN sys.columns col ON col.object_id = ic.object_id AND col.column_id = ic.column_id
+            WHERE i.type > 0 AND t.name NOT LIKE '__EFMigrations%'
+            GROUP BY t.name, i.name, i.is_primary_key, i.is_unique, i.is_unique_constraint, i.filter_definition
+            """))
+            lines.Add($"index {r[0]}.{r[1]} ({r[6]}) pk {r[2]} unique {r[3]} constraint {r[4]} where '{r[5]}'");
+        foreach (var r in await QueryAsync(c, """
+            SELECT t.name, fk.name, rt.name, fk.delete_referential_action_desc,
+                   STRING_AGG(pc.name, ', ') WITHIN GROUP (ORDER BY fkc.constraint_column_id),
+                   STRING_AGG(rc.name, ', ') WITHIN GROUP (ORDER BY fkc.constraint_column_id)
+            FROM sys.foreign_keys fk
+            JOIN sys.tables t ON t.object_id = fk.parent_object_id
+            JOIN sys.tables rt ON rt.object_id = fk.referenced_object_id
+            JOIN sys.foreign_key_columns fkc ON fkc.constraint_object_id = fk.object_id
+            JOIN sys.columns pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
+            JOIN sys.columns rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+            GROUP BY t.name, fk.name, rt.name, fk.delete_referential_action_desc
+            """))
+            lines.Add($"fk {r[0]}.{r[1]} ({r[4]}) -> {r[2]} ({r[5]}) on delete {r[3]}");
         return lines;
     }
 

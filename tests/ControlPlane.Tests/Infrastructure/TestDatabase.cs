@@ -1,4 +1,5 @@
 using ControlPlane.Infrastructure.Data;
+using Microsoft.Data.SqlClient;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -6,23 +7,27 @@ namespace ControlPlane.Tests.Infrastructure;
 
 /// <summary>
 /// A fresh, empty database for one test class: a SQLite file in a temp folder, or a new database on the real
-/// PostgreSQL server named by CONTROLPLANE_TEST_POSTGRES (scripts/with-postgres.sh starts one and sets it).
+/// PostgreSQL server named by CONTROLPLANE_TEST_POSTGRES (scripts/with-postgres.sh starts one and sets it), or a new
+/// database on the real SQL Server named by CONTROLPLANE_TEST_SQLSERVER (none runs on the CI machines: classes on
+/// SQL Server are marked [RequiresSqlServer] and skipped without it).
 /// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     public const string PostgresVariable = "CONTROLPLANE_TEST_POSTGRES";
+    public const string SqlServerVariable = "CONTROLPLANE_TEST_SQLSERVER";
 
     private readonly string? _sqliteFolder;
     private readonly string? _postgresAdmin;
-    private readonly string? _postgresName;
+    private readonly string? _databaseName;
+    private string? _sqlServerAdmin;
 
-    private TestDatabase(DatabaseProvider provider, string connectionString, string? sqliteFolder, string? postgresAdmin, string? postgresName)
+    private TestDatabase(DatabaseProvider provider, string connectionString, string? sqliteFolder, string? postgresAdmin, string? databaseName)
     {
         Provider = provider;
         ConnectionString = connectionString;
         _sqliteFolder = sqliteFolder;
         _postgresAdmin = postgresAdmin;
-        _postgresName = postgresName;
+        _databaseName = databaseName;
     }
 
     public DatabaseProvider Provider { get; }
@@ -36,8 +41,29 @@ public sealed class TestDatabase : IAsyncDisposable
         return options.Options;
     }
 
-    public static Task<TestDatabase> CreateAsync(DatabaseProvider provider) =>
-        provider == DatabaseProvider.Postgres ? CreatePostgresAsync() : Task.FromResult(CreateSqlite());
+    public static Task<TestDatabase> CreateAsync(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Postgres => CreatePostgresAsync(),
+        DatabaseProvider.SqlServer => CreateSqlServerAsync(),
+        _ => Task.FromResult(CreateSqlite()),
+    };
+
+    /// <summary>A new database on the SQL Server that CONTROLPLANE_TEST_SQLSERVER connects to.</summary>
+    public static async Task<TestDatabase> CreateSqlServerAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable(SqlServerVariable);
+        if (string.IsNullOrWhiteSpace(admin))
+            throw new InvalidOperationException($"{SqlServerVariable} is not set; mark the test class [RequiresSqlServer] so it is skipped without one.");
+        var name = $"cp_test_{Guid.NewGuid():N}";
+        await using (var connection = new SqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new SqlCommand($"CREATE DATABASE [{name}]", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var csb = new SqlConnectionStringBuilder(admin) { InitialCatalog = name };
+        return new TestDatabase(DatabaseProvider.SqlServer, csb.ConnectionString, null, null, name) { _sqlServerAdmin = admin };
+    }
 
     public static TestDatabase CreateSqlite()
     {
@@ -80,7 +106,17 @@ public sealed class TestDatabase : IAsyncDisposable
             NpgsqlConnection.ClearAllPools();
             await using var connection = new NpgsqlConnection(_postgresAdmin);
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_postgresName} WITH (FORCE)", connection);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_databaseName} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        if (_sqlServerAdmin is not null)
+        {
+            SqlConnection.ClearAllPools();
+            await using var connection = new SqlConnection(_sqlServerAdmin);
+            await connection.OpenAsync();
+            await using var drop = new SqlCommand(
+                $"IF DB_ID(N'{_databaseName}') IS NOT NULL BEGIN ALTER DATABASE [{_databaseName}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{_databaseName}]; END",
+                connection);
             await drop.ExecuteNonQueryAsync();
         }
     }

@@ -13,7 +13,7 @@ namespace ControlPlane.Tests.Metering;
 /// </summary>
 public abstract class PriceMigrationTests(DatabaseProvider provider)
 {
-    [Fact]
+    [DatabaseFact]
     public async Task Prices_that_left_cached_input_at_zero_charge_it_at_the_input_price_after_the_migration()
     {
         await using var database = await TestDatabase.CreateAsync(provider);
@@ -50,3 +50,6 @@ public abstract class PriceMigrationTests(DatabaseProvider provider)
 public sealed class PriceMigrationTests_on_Sqlite() : PriceMigrationTests(DatabaseProvider.Sqlite);
 
 public sealed class PriceMigrationTests_on_Postgres() : PriceMigrationTests(DatabaseProvider.Postgres);
+
+[RequiresSqlServer]
+public sealed class PriceMigrationTests_on_SqlServer() : PriceMigrationTests(DatabaseProvider.SqlServer);
