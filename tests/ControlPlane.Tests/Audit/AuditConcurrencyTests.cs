@@ -59,7 +59,7 @@ public abstract class AuditConcurrencyTests<TApp>(TApp fixture) where TApp : App
         Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Forty_concurrent_team_creations_all_succeed_and_keep_the_chain_contiguous_and_intact()
     {
         var admin = await App.ActorAsync(DemoOrg.Adam);
@@ -77,7 +77,7 @@ public abstract class AuditConcurrencyTests<TApp>(TApp fixture) where TApp : App
             after.Skip(before).Where(e => e.Action == "team.created").Select(e => e.Details).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Forty_concurrent_key_creations_and_revocations_all_succeed_and_keep_the_chain_intact()
     {
         var admin = await App.ActorAsync(DemoOrg.Adam);
@@ -99,7 +99,7 @@ public abstract class AuditConcurrencyTests<TApp>(TApp fixture) where TApp : App
         Assert.Equal(before + Writers + Writers / 2, after.Count);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Concurrent_creations_of_one_team_name_create_it_once_and_refuse_the_rest_with_a_message()
     {
         var admin = await App.ActorAsync(DemoOrg.Adam);
@@ -121,3 +121,6 @@ public abstract class AuditConcurrencyTests<TApp>(TApp fixture) where TApp : App
 public sealed class AuditConcurrencyTests_on_Sqlite(SqliteApp f) : AuditConcurrencyTests<SqliteApp>(f), IClassFixture<SqliteApp>;
 
 public sealed class AuditConcurrencyTests_on_Postgres(PostgresApp f) : AuditConcurrencyTests<PostgresApp>(f), IClassFixture<PostgresApp>;
+
+[RequiresSqlServer]
+public sealed class AuditConcurrencyTests_on_SqlServer(SqlServerApp f) : AuditConcurrencyTests<SqlServerApp>(f), IClassFixture<SqlServerApp>;

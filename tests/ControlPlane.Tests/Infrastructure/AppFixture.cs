@@ -9,12 +9,15 @@ public abstract class AppFixture(DatabaseProvider provider) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Without a SQL Server its classes are skipped ([RequiresSqlServer]), but xunit still builds their fixture.
+        if (provider == DatabaseProvider.SqlServer && RequiresSqlServerAttribute.SkipReason() is not null) return;
         App = new AppFactory(await TestDatabase.CreateAsync(provider));
         _ = App.Server; // start now: migrations and demo data run at start-up
     }
 
     public async Task DisposeAsync()
     {
+        if (App is null) return;
         await App.DisposeAsync();
         await App.Database.DisposeAsync();
     }
@@ -23,3 +26,5 @@ public abstract class AppFixture(DatabaseProvider provider) : IAsyncLifetime
 public sealed class SqliteApp() : AppFixture(DatabaseProvider.Sqlite);
 
 public sealed class PostgresApp() : AppFixture(DatabaseProvider.Postgres);
+
+public sealed class SqlServerApp() : AppFixture(DatabaseProvider.SqlServer);
