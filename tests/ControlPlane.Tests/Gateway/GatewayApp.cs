@@ -35,6 +35,8 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Without a SQL Server its classes are skipped ([RequiresSqlServer]), but xunit still builds their fixture.
+        if (provider == DatabaseProvider.SqlServer && RequiresSqlServerAttribute.SkipReason() is not null) return;
         Upstream = await Upstream.StartAsync();
         var settings = new Dictionary<string, string?>();
         Provider("fake-openai", "openai", $"{Upstream.BaseUrl}/v1");
@@ -135,6 +137,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (App is null) return;
         await App.DisposeAsync();
         await App.Database.DisposeAsync();
         await Upstream.DisposeAsync();
@@ -144,3 +147,5 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
 public sealed class SqliteGatewayApp() : GatewayApp(DatabaseProvider.Sqlite);
 
 public sealed class PostgresGatewayApp() : GatewayApp(DatabaseProvider.Postgres);
+
+public sealed class SqlServerGatewayApp() : GatewayApp(DatabaseProvider.SqlServer);

@@ -1,6 +1,7 @@
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Tests.Gateway;
+using ControlPlane.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -61,7 +62,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         return await DatabaseClock.NowAsync(db, CancellationToken.None);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task A_lease_in_debt_takes_no_hold_until_a_grant_repays_the_debt_first()
     {
         var (team, wallet) = await WalletAsync("Debt", 1m);
@@ -91,7 +92,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task A_lease_in_debt_that_the_wallet_cannot_repay_refuses_every_further_hold_and_the_overshoot_is_recorded()
     {
         var (team, wallet) = await WalletAsync("Broke", 0.5m);
@@ -119,7 +120,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task A_node_frozen_past_its_lease_ttl_with_a_call_in_flight_is_not_swept_so_its_late_charge_overspends_nothing()
     {
         var (team, wallet) = await WalletAsync("Frozen", 1m);
@@ -158,7 +159,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task A_sweeper_whose_clock_runs_hours_ahead_never_sweeps_a_live_lease()
     {
         var (team, wallet) = await WalletAsync("Skew", 1m);
@@ -180,7 +181,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task A_replaced_lease_is_renewed_until_its_calls_settle_and_then_returned()
     {
         var (team, wallet) = await WalletAsync("Replaced", 1m);
@@ -219,7 +220,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Returning_every_lease_waits_for_a_maintenance_tick_that_is_still_returning_one()
     {
         // A tick finds the lease idle and starts returning it; the shutdown's "return everything" comes while that
@@ -252,7 +253,7 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task Lowering_a_limit_takes_back_at_the_next_tick_what_leases_hold_beyond_it()
     {
         var (team, wallet) = await WalletAsync("Lowered", 1m);
@@ -287,3 +288,6 @@ public abstract class BudgetLeaseSafetyTests<TApp>(TApp gateway) : IDisposable w
 public sealed class BudgetLeaseSafetyTests_on_Sqlite(SqliteGatewayApp g) : BudgetLeaseSafetyTests<SqliteGatewayApp>(g), IClassFixture<SqliteGatewayApp>;
 
 public sealed class BudgetLeaseSafetyTests_on_Postgres(PostgresGatewayApp g) : BudgetLeaseSafetyTests<PostgresGatewayApp>(g), IClassFixture<PostgresGatewayApp>;
+
+[RequiresSqlServer]
+public sealed class BudgetLeaseSafetyTests_on_SqlServer(SqlServerGatewayApp g) : BudgetLeaseSafetyTests<SqlServerGatewayApp>(g), IClassFixture<SqlServerGatewayApp>;

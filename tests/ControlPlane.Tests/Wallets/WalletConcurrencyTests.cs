@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using ControlPlane.Tests.Gateway;
 using ControlPlane.Tests.Gateway.FakeUpstream;
+using ControlPlane.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Tests.Wallets;
@@ -80,7 +81,7 @@ public abstract class WalletConcurrencyTests<TApp>(TApp gateway) : IDisposable w
 
     private Task WaitForRowsAsync(Guid teamId, int count) => WalletTestKit.WaitForRowsAsync(gateway, teamId, count);
 
-    [Fact]
+    [DatabaseFact]
     public async Task Five_hundred_concurrent_streams_never_spend_over_the_limit()
     {
         gateway.Upstream.Always(Reply);
@@ -99,7 +100,7 @@ public abstract class WalletConcurrencyTests<TApp>(TApp gateway) : IDisposable w
         await AssertMoneyAsync(team, limit, served, 500);
     }
 
-    [Fact]
+    [DatabaseFact]
     public async Task A_child_with_room_under_a_parent_without_room_is_refused_by_the_parent()
     {
         gateway.Upstream.Always(Reply);
@@ -135,9 +136,15 @@ public abstract class WalletConcurrencyTests<TApp>(TApp gateway) : IDisposable w
 
 public sealed class WalletConcurrencyTests_on_Sqlite(SqliteGatewayApp g) : WalletConcurrencyTests<SqliteGatewayApp>(g), IClassFixture<SqliteGatewayApp>;
 
-public sealed class WalletConcurrencyTests_on_Postgres(PostgresGatewayApp g) : WalletConcurrencyTests<PostgresGatewayApp>(g), IClassFixture<PostgresGatewayApp>
+public sealed class WalletConcurrencyTests_on_Postgres(PostgresGatewayApp g) : MultiNodeWalletConcurrencyTests<PostgresGatewayApp>(g), IClassFixture<PostgresGatewayApp>;
+
+[RequiresSqlServer]
+public sealed class WalletConcurrencyTests_on_SqlServer(SqlServerGatewayApp g) : MultiNodeWalletConcurrencyTests<SqlServerGatewayApp>(g), IClassFixture<SqlServerGatewayApp>;
+
+/// <summary>Two nodes on one server database (SQLite is one node's file): the wallet lock must hold across nodes.</summary>
+public abstract class MultiNodeWalletConcurrencyTests<TApp>(TApp g) : WalletConcurrencyTests<TApp>(g) where TApp : GatewayApp
 {
-    [Fact]
+    [DatabaseFact]
     public async Task Two_nodes_on_one_database_hammering_one_wallet_never_spend_over_the_limit()
     {
         var gateway = Fixture;
