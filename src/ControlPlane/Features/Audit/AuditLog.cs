@@ -18,7 +18,7 @@ public sealed class AuditLog(TimeProvider clock)
     /// rollback). sp_getapplock returns a negative code when the lock is not granted (deadlock victim, cancelled):
     /// the append must not go on unserialized, so that raises an error and the transaction rolls back.
     /// </summary>
-    private const string SqlServerChainLock = """
+    internal const string SqlServerChainLock = """
         DECLARE @granted int;
         EXEC @granted = sp_getapplock @Resource = N'controlplane.audit-chain', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1;
         IF @granted < 0 THROW 50000, N'The audit chain lock was not granted.', 1;

@@ -10,12 +10,14 @@ namespace ControlPlane.Features.Wallets;
 /// </summary>
 internal static class DatabaseClock
 {
+    internal const string SqlServerNow = "SELECT SYSUTCDATETIME() AS [Value]";
+
     public static async Task<DateTime> NowAsync(ControlPlaneDb db, CancellationToken ct)
     {
         var sql = db.Database.ProviderName switch
         {
             "Npgsql.EntityFrameworkCore.PostgreSQL" => "SELECT clock_timestamp() AS \"Value\"",
-            "Microsoft.EntityFrameworkCore.SqlServer" => "SELECT SYSUTCDATETIME() AS [Value]",
+            "Microsoft.EntityFrameworkCore.SqlServer" => SqlServerNow,
             _ => "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS \"Value\"",
         };
         var now = await db.Database.SqlQueryRaw<DateTime>(sql).SingleAsync(ct);

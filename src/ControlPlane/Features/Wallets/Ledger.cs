@@ -6,6 +6,9 @@ namespace ControlPlane.Features.Wallets;
 /// <summary>Writes balanced ledger transactions: two legs that sum to zero.</summary>
 public static class Ledger
 {
+    /// <summary>SQL Server's wallet lock; {0} is the wallet id (a parameter).</summary>
+    internal const string SqlServerWalletLock = "SELECT 1 FROM wallets WITH (UPDLOCK, ROWLOCK) WHERE id = {0}";
+
     /// <summary>
     /// Takes the wallet row's lock first. Every transaction that touches a wallet and its leases does this, so all
     /// take their locks in the same order (wallet, then lease) and two nodes can never deadlock on them.
@@ -18,7 +21,7 @@ public static class Ledger
     /// </remarks>
     public static Task LockWalletAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct) =>
         db.Database.IsSqlServer()
-            ? db.Database.ExecuteSqlAsync($"SELECT 1 FROM wallets WITH (UPDLOCK, ROWLOCK) WHERE id = {walletId}", ct)
+            ? db.Database.ExecuteSqlRawAsync(SqlServerWalletLock, [walletId], ct)
             : db.Wallets.Where(w => w.Id == walletId).ExecuteUpdateAsync(s => s.SetProperty(w => w.Leased, w => w.Leased), ct);
 
     /// <summary>
