@@ -11,6 +11,20 @@ public class PriceRateTests
         new(Guid.NewGuid(), input, PriceRules.CachedInputOrDefault(input, cached), output, Past, cacheWrite);
 
     [Fact]
+    public void Attempts_added_together_keep_every_kind_of_token_and_their_costs()
+    {
+        var rate = Rate(input: 3m, cached: 0.3m, output: 15m, cacheWrite: 3.75m);
+        var abandoned = Metered.Reported(new TokenUsage(1_000, 0, 0), rate);
+        var served = Metered.Reported(new TokenUsage(2_000, 500, 40, CacheWriteInputTokens: 700), rate);
+
+        var total = abandoned.Plus(served);
+
+        Assert.Equal(new TokenUsage(3_000, 500, 40, CacheWriteInputTokens: 700), total.Usage);
+        Assert.Equal(rate.CostOf(total.Usage), total.Cost); // the row's tokens explain its cost
+        Assert.Equal(abandoned.Cost + served.Cost, total.Cost);
+    }
+
+    [Fact]
     public void Cached_input_costs_the_input_price_when_no_cached_price_is_set()
     {
         var rate = Rate(input: 3m, cached: null, output: 15m);

@@ -40,7 +40,7 @@ public sealed record Metered(TokenUsage Usage, decimal Cost, UsageSource Source,
     /// sum is only as sure as its least sure part.
     /// </summary>
     public Metered Plus(Metered other) => new(
-        new TokenUsage(Usage.InputTokens + other.Usage.InputTokens, Usage.CachedInputTokens + other.Usage.CachedInputTokens, Usage.OutputTokens + other.Usage.OutputTokens),
+        Usage + other.Usage,
         Cost + other.Cost,
         Source == UsageSource.Provider && other.Source == UsageSource.Provider ? UsageSource.Provider : UsageSource.Estimated,
         Unpriced || other.Unpriced);

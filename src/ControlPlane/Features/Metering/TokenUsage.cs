@@ -10,6 +10,11 @@ public readonly record struct TokenUsage(long InputTokens, long CachedInputToken
 {
     public long TotalTokens => InputTokens + OutputTokens;
 
+    /// <summary>Two attempts' tokens together, every count added (cache writes included).</summary>
+    public static TokenUsage operator +(TokenUsage a, TokenUsage b) => new(
+        a.InputTokens + b.InputTokens, a.CachedInputTokens + b.CachedInputTokens, a.OutputTokens + b.OutputTokens,
+        a.CacheWriteInputTokens + b.CacheWriteInputTokens);
+
     /// <summary>Input neither read from nor written to the cache; never negative, however odd the provider's counts.</summary>
     public long UncachedInputTokens => Math.Max(0, InputTokens - CacheReads - CacheWrites);
 
