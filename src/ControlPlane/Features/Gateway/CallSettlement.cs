@@ -1,3 +1,5 @@
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
 using ControlPlane.Features.Metering;
 
@@ -21,6 +23,13 @@ public sealed class Settlement
     public Metered? Total => Metered.Sum(Metered, Unanswered);
 
     public void AddUnanswered(Metered attempt) => Unanswered = Metered.Sum(Unanswered, attempt);
+
+    /// <summary>Every attempt that reached the provider and got no answer is charged its input, unless the provider says it is free.</summary>
+    public void ChargeUnanswered(ProviderAttempts attempts, ProviderEndpoint provider, RequestInfo info, PriceRate? rate)
+    {
+        if (provider.UnansweredAttemptsFree) return;
+        for (var n = attempts.Unanswered; n > 0; n--) AddUnanswered(Metered.Unanswered(info, rate));
+    }
 }
 
 /// <summary>

@@ -152,7 +152,7 @@ public sealed partial class ChatRelay(
             finally
             {
                 // Also when the client left or the call's time ran out while the provider was working on it.
-                ChargeUnanswered(settlement, attempts, provider, info, rate);
+                settlement.ChargeUnanswered(attempts, provider, info, rate);
             }
             record.Retries += outcome.Retries;
 
@@ -184,13 +184,6 @@ public sealed partial class ChatRelay(
             return null;
         }
         return null;
-    }
-
-    /// <summary>Every attempt that reached the provider and got no answer is charged its input, unless the provider says it is free.</summary>
-    private static void ChargeUnanswered(Settlement settlement, ProviderAttempts attempts, ProviderEndpoint provider, RequestInfo info, PriceRate? rate)
-    {
-        if (provider.UnansweredAttemptsFree) return;
-        for (var n = attempts.Unanswered; n > 0; n--) settlement.AddUnanswered(Metered.Unanswered(info, rate));
     }
 
     /// <summary>

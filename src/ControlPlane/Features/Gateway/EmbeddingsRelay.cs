@@ -112,9 +112,8 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
         }
         finally
         {
-            // The input of an attempt the provider received and never answered is charged (unless it says such attempts are free).
-            if (!target.Provider.UnansweredAttemptsFree)
-                for (var n = attempts.Unanswered; n > 0; n--) settlement.AddUnanswered(Metered.Unanswered(info, rate));
+            // Also when the client left or the call's time ran out while the provider was working on it.
+            settlement.ChargeUnanswered(attempts, target.Provider, info, rate);
         }
         record.Retries = outcome.Retries;
         using var response = outcome.Response;
