@@ -1,3 +1,4 @@
+using MudBlazor.Services;
 using Radzen;
 
 namespace ControlPlane.Components;
@@ -10,6 +11,7 @@ public static class Shell
     public static WebApplicationBuilder AddShell(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
         builder.Services.AddRadzenComponents();
         builder.Services.AddRadzenCookieThemeService(options =>
         {

@@ -1,0 +1,37 @@
+using ControlPlane.Features.People;
+using ControlPlane.Infrastructure.Data;
+using ControlPlane.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Tests.Components;
+
+/// <summary>
+/// The real app on a SQLite file with the demo data, for component tests: its services (a scope per test, as a
+/// circuit has) stand behind bUnit's, so pages read and write the same database the running product would.
+/// </summary>
+public sealed class DashboardApp : IAsyncLifetime
+{
+    private TestDatabase _database = default!;
+
+    public AppFactory App { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        App = new AppFactory(_database);
+        _ = App.Services; // builds the host: migrations and demo data run here, not inside the first test
+    }
+
+    /// <summary>The demo person with this e-mail (DemoData.People), as the sign-in page would find them.</summary>
+    public async Task<User> PersonAsync(string email)
+    {
+        await using var db = App.OpenDb();
+        return await db.Set<User>().AsNoTracking().SingleAsync(u => u.Email == email);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}
