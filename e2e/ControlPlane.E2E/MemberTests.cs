@@ -20,7 +20,11 @@ public sealed class MemberTests(RunningApp app, BrowserFixture browser, ITestOut
         // The menu lists only what a Member may open.
         await Expect(AdminFlowTests.Nav(page, "Keys")).ToBeVisibleAsync();
         await Expect(AdminFlowTests.Nav(page, "Teams")).ToBeVisibleAsync();
+        await Expect(AdminFlowTests.Nav(page, "Calls")).ToBeVisibleAsync();
         await Expect(AdminFlowTests.Nav(page, "Audit")).ToHaveCountAsync(0);
+        await Expect(AdminFlowTests.Nav(page, "Providers")).ToHaveCountAsync(0);
+        await Expect(AdminFlowTests.Nav(page, "Prices")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync("Mia Member · Member");
 
         // Keys: her teams' keys, read-only.
         await BrowserSession.ClickAsync(AdminFlowTests.Nav(page, "Keys"));
@@ -38,7 +42,7 @@ public sealed class MemberTests(RunningApp app, BrowserFixture browser, ITestOut
 
         // The audit page, typed into the address bar.
         await s.GoToAsync("/audit");
-        await Expect(page.GetByText("Your role does not give you access")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("access-denied")).ToContainTextAsync("Your role does not give you access");
         await Expect(page.GetByTestId("audit-grid")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("chain-status")).ToHaveCountAsync(0);
 
