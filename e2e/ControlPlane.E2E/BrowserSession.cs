@@ -195,5 +195,5 @@ public sealed class BrowserSession : IAsyncDisposable
 
     /// <summary>The page's background colour as the theme paints it (MudBlazor's palette variable, resolved by the browser).</summary>
     public async Task<string> BackgroundAsync() =>
-        await Page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.mud-layout') ?? document.body).backgroundColor");
+        await Page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
 }

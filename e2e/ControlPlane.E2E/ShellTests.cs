@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit;
 using Xunit.Abstractions;
@@ -48,14 +49,14 @@ public sealed class ShellTests(RunningApp app, BrowserFixture browser, ITestOutp
         Assert.Equal(Light, await s.BackgroundAsync());
 
         await BrowserSession.ClickAsync(page.GetByTestId("theme-toggle"));
-        await page.WaitForFunctionAsync($"() => getComputedStyle(document.querySelector('.mud-layout')).backgroundColor === '{Dark}'");
+        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor === '{Dark}'");
         await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("aria-label", "Use the light theme");
         await s.ScreenshotAsync("overview-dark");
 
         // After a full page load the server renders it dark: the HTML itself carries the dark palette (no light flash).
         await s.ReloadAsync();
         Assert.Equal(Dark, await s.BackgroundAsync());
-        Assert.Contains("#13141c", await (await page.APIRequest.GetAsync("/keys")).TextAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.True(IsDark(PaletteBackground(await (await page.APIRequest.GetAsync("/keys")).TextAsync())));
         await BrowserSession.ClickAsync(AdminFlowTests.Nav(page, "Keys"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Keys", Exact = true })).ToBeVisibleAsync();
         Assert.Equal(Dark, await s.BackgroundAsync());
@@ -73,13 +74,13 @@ public sealed class ShellTests(RunningApp app, BrowserFixture browser, ITestOutp
         {
             await other.SignInAsAsync("Leo Lead");
             Assert.Equal(Light, await other.BackgroundAsync());
-            Assert.DoesNotContain("#13141c", await (await other.Page.APIRequest.GetAsync("/")).TextAsync(), StringComparison.OrdinalIgnoreCase);
+            Assert.False(IsDark(PaletteBackground(await (await other.Page.APIRequest.GetAsync("/")).TextAsync())));
             other.AssertNoBrowserErrors();
         }
 
         // Back to light, remembered too (and left as the other tests expect it).
         await BrowserSession.ClickAsync(page.GetByTestId("theme-toggle"));
-        await page.WaitForFunctionAsync($"() => getComputedStyle(document.querySelector('.mud-layout')).backgroundColor === '{Light}'");
+        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor === '{Light}'");
         await s.ReloadAsync();
         Assert.Equal(Light, await s.BackgroundAsync());
 
@@ -105,4 +106,15 @@ public sealed class ShellTests(RunningApp app, BrowserFixture browser, ITestOutp
 
         s.AssertNoBrowserErrors();
     }
+
+    /// <summary>The background that MudThemeProvider wrote into the server-rendered HTML (before any script ran).</summary>
+    private static string PaletteBackground(string html)
+    {
+        var match = Regex.Match(html, @"--mud-palette-background:\s*([^;]+);");
+        Assert.True(match.Success, "The server-rendered page carries no theme palette.");
+        return match.Groups[1].Value.Replace(" ", "", StringComparison.Ordinal);
+    }
+
+    private static bool IsDark(string color) =>
+        color.Contains("19,20,28", StringComparison.Ordinal) || color.Contains("13141c", StringComparison.OrdinalIgnoreCase);
 }
