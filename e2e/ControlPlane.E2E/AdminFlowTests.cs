@@ -134,7 +134,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
 
     /// <summary>A link of the sidebar menu (the overview's cards link to the same pages).</summary>
     internal static ILocator Nav(IPage page, string text) =>
-        page.Locator(".rz-sidebar").GetByRole(AriaRole.Link, new() { Name = text });
+        page.Locator(".mud-drawer").GetByRole(AriaRole.Link, new() { Name = text, Exact = true });
 
     private static ILocator KeyRow(IPage page, string keyName) =>
         page.GetByTestId("keys-grid").Locator("tbody tr").Filter(new() { HasText = keyName });

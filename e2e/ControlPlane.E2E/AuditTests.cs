@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -20,6 +21,27 @@ public sealed class AuditTests(RunningApp app, BrowserFixture browser, ITestOutp
         await Expect(rows.Filter(new() { HasText = "key.created" }).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("chain-status")).ToContainTextAsync("The chain is intact");
         await Expect(page.GetByTestId("chain-status")).Not.ToContainTextAsync(" 0 entries");
+        await Expect(page.GetByTestId("breadcrumbs")).ToHaveTextAsync("Audit");
+
+        s.AssertNoBrowserErrors();
+    }
+
+    [Fact]
+    public async Task Audit_counts_the_chain_in_its_pager_and_fits_1280_pixels()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        var page = s.Page;
+        await page.SetViewportSizeAsync(1280, 800);
+        await s.SignInAsAsync("Olivia Owner", "/audit");
+
+        var grid = page.GetByTestId("audit-grid");
+        await Expect(grid.Locator("tbody tr").First).ToBeVisibleAsync();
+        // The pager's total is the database's count (ServerData), the same the chain check reports.
+        var status = await page.GetByTestId("chain-status").InnerTextAsync();
+        var total = Regex.Match(status, @"(\d+) entries").Groups[1].Value;
+        await Expect(grid.Locator(".mud-table-pagination-caption").Last).ToContainTextAsync($"of {total}");
+        await Expect(grid.Locator("tbody tr")).ToHaveCountAsync(Math.Min(int.Parse(total, System.Globalization.CultureInfo.InvariantCulture), 25));
+        await s.AssertFitsWidthAsync(1280, "audit");
 
         s.AssertNoBrowserErrors();
     }

@@ -182,4 +182,18 @@ public sealed class BrowserSession : IAsyncDisposable
         }
         await context.CloseAsync();
     }
+
+    /// <summary>
+    /// Asserts the page fits a window this wide: nothing makes the document wider than the viewport (wide tables
+    /// scroll inside their card instead).
+    /// </summary>
+    public async Task AssertFitsWidthAsync(int width, string what)
+    {
+        var scrollWidth = await Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(scrollWidth <= width, $"{what} is {scrollWidth} px wide, more than the {width} px window.");
+    }
+
+    /// <summary>The page's background colour as the theme paints it (MudBlazor's palette variable, resolved by the browser).</summary>
+    public async Task<string> BackgroundAsync() =>
+        await Page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
 }

@@ -20,7 +20,11 @@ public sealed class MemberTests(RunningApp app, BrowserFixture browser, ITestOut
         // The menu lists only what a Member may open.
         await Expect(AdminFlowTests.Nav(page, "Keys")).ToBeVisibleAsync();
         await Expect(AdminFlowTests.Nav(page, "Teams")).ToBeVisibleAsync();
+        await Expect(AdminFlowTests.Nav(page, "Calls")).ToBeVisibleAsync();
         await Expect(AdminFlowTests.Nav(page, "Audit")).ToHaveCountAsync(0);
+        await Expect(AdminFlowTests.Nav(page, "Providers")).ToHaveCountAsync(0);
+        await Expect(AdminFlowTests.Nav(page, "Prices")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync("Mia Member · Member");
 
         // Keys: her teams' keys, read-only.
         await BrowserSession.ClickAsync(AdminFlowTests.Nav(page, "Keys"));

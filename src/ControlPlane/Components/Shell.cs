@@ -1,23 +1,21 @@
+using ControlPlane.Components.Layout;
 using MudBlazor.Services;
 using Radzen;
 
 namespace ControlPlane.Components;
 
-/// <summary>The Blazor Server shell: interactive components, Radzen, the middleware order and static assets.</summary>
+/// <summary>The Blazor Server shell: interactive components, MudBlazor (and Radzen while pages move), the middleware order and static assets.</summary>
 public static class Shell
 {
-    public const string ThemeCookie = "cp-theme";
+    /// <summary>Name of the cascading value that carries the signed-in person's remembered theme to the layouts.</summary>
+    public const string PrefersDarkTheme = nameof(PrefersDarkTheme);
 
     public static WebApplicationBuilder AddShell(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddRadzenComponents();
-        builder.Services.AddRadzenCookieThemeService(options =>
-        {
-            options.Name = ThemeCookie;
-            options.Duration = TimeSpan.FromDays(365);
-        });
+        builder.Services.AddScoped<ThemePreferences>();
         builder.Services.AddHttpContextAccessor();
         // Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto, so the session cookie is Secure and
         // links say https. Only proxies on loopback are trusted by default; add others under ForwardedHeaders.

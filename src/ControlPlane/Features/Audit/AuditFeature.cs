@@ -6,6 +6,7 @@ public static class AuditFeature
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AuditTrail>();
         return builder;
     }
 }

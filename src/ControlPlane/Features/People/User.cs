@@ -12,6 +12,8 @@ public sealed class User
     public required string DisplayName { get; set; }
     public required string Role { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>The dashboard's theme follows the person, not the browser (the shell reads and writes it).</summary>
+    public bool PrefersDarkTheme { get; set; }
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
@@ -23,6 +25,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.Email).HasMaxLength(320);
         user.Property(u => u.DisplayName).HasMaxLength(200);
         user.Property(u => u.Role).HasMaxLength(32);
+        user.Property(u => u.PrefersDarkTheme).HasDefaultValue(false);
         user.HasIndex(u => u.Email).IsUnique();
         user.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Restrict);
     }

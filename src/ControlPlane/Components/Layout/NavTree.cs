@@ -1,0 +1,61 @@
+using ControlPlane.Infrastructure.Auth;
+using MudBlazor;
+
+namespace ControlPlane.Components.Layout;
+
+/// <summary>
+/// One area of the dashboard in the nav: a page (with its path) or a group of pages. Its policy is the page's own, so
+/// the link is shown exactly to the roles the page admits.
+/// </summary>
+public sealed record NavArea(string Text, string Icon, string Policy, string? Href = null, IReadOnlyList<NavArea>? Pages = null);
+
+/// <summary>
+/// The dashboard's structure, in one place: the nav menu is drawn from it and every page's breadcrumbs are derived
+/// from it (a page under the Gateway group reads "Gateway / Providers"), so a new page is one line here.
+/// </summary>
+public static class NavTree
+{
+    public static IReadOnlyList<NavArea> Areas { get; } =
+    [
+        new("Overview", Icons.Material.Filled.Dashboard, Policies.SignedIn, "/"),
+        new("Teams", Icons.Material.Filled.Groups, Policies.TeamsView, "/teams"),
+        new("Keys", Icons.Material.Filled.Key, Policies.KeysView, "/keys"),
+        new("Wallets", Icons.Material.Filled.AccountBalanceWallet, Policies.WalletsView, "/wallets"),
+        // In this order: what happened, what callers can ask for, who serves it, what it costs.
+        new("Gateway", Icons.Material.Filled.Hub, Policies.SignedIn, Pages:
+        [
+            new("Calls", Icons.Material.Filled.ReceiptLong, Policies.CallsView, "/calls"),
+            new("Models", Icons.Material.Filled.ModelTraining, Policies.ModelsView, "/models"),
+            new("Providers", Icons.Material.Filled.Cloud, Policies.ProvidersView, "/providers"),
+            new("Prices", Icons.Material.Filled.Sell, Policies.PricesView, "/prices"),
+        ]),
+        new("Audit", Icons.Material.Filled.Policy, Policies.AuditView, "/audit"),
+    ];
+
+    /// <summary>
+    /// The areas from the top down to the page at this path ("/providers/openai?x=1" → Gateway, Providers), or
+    /// nothing for a path outside the nav (sign-in, errors). The deepest page whose path is a prefix wins.
+    /// </summary>
+    public static IReadOnlyList<NavArea> TrailTo(string path)
+    {
+        var clean = "/" + path.Split('?', '#')[0].Trim('/');
+        List<NavArea>? best = null;
+        Walk(Areas, []);
+        return best ?? [];
+
+        void Walk(IReadOnlyList<NavArea> areas, List<NavArea> above)
+        {
+            foreach (var area in areas)
+            {
+                List<NavArea> trail = [.. above, area];
+                if (area.Href is { } href && Covers(href, clean) && (best is null || href.Length > best[^1].Href!.Length))
+                    best = trail;
+                if (area.Pages is { } pages)
+                    Walk(pages, trail);
+            }
+        }
+    }
+
+    private static bool Covers(string href, string path) =>
+        href == "/" ? path == "/" : path == href || path.StartsWith(href + "/", StringComparison.OrdinalIgnoreCase);
+}
