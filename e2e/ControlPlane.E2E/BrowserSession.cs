@@ -182,4 +182,35 @@ public sealed class BrowserSession : IAsyncDisposable
         }
         await context.CloseAsync();
     }
+
+    /// <summary>
+    /// The input of a MudBlazor text field, numeric field or autocomplete with this test id (MudBlazor puts unknown
+    /// attributes on the input; this also finds it when they land on the field's root).
+    /// </summary>
+    public static ILocator FieldInput(ILocator scope, string testId) =>
+        scope.Locator($"input[data-testid='{testId}'], [data-testid='{testId}'] input").First;
+
+    /// <summary>
+    /// Picks an item of a MudSelect: a click on the field opens its list in a popover (rendered by the layout's
+    /// MudPopoverProvider, outside the field), whose items are .mud-list-item; the field then shows the item's text.
+    /// </summary>
+    public async Task ChooseInMudSelectAsync(ILocator select, string itemText)
+    {
+        var field = select.Locator("xpath=ancestor-or-self::div[contains(concat(' ', normalize-space(@class), ' '), ' mud-select ')][1]");
+        await ClickAsync(field.Locator(".mud-input-control").First);
+        var item = Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex($"^\\s*{Regex.Escape(itemText)}\\s*$") });
+        await ClickAsync(item);
+        await Expect(Page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        await Expect(field.Locator("input").First).ToHaveValueAsync(itemText);
+    }
+
+    /// <summary>Types into a MudAutocomplete's input and picks the item with this text from the list it opens.</summary>
+    public async Task ChooseInMudAutocompleteAsync(ILocator input, string typed, string itemText)
+    {
+        await WiredAsync(input);
+        await input.FillAsync(typed);
+        var item = Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = itemText });
+        await ClickAsync(item);
+        await Expect(input).ToHaveValueAsync(itemText);
+    }
 }
