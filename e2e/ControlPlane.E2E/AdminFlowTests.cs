@@ -24,28 +24,26 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await Expect(page.GetByText("Teams you can see")).ToBeVisibleAsync();
         await s.ScreenshotAsync("overview");
 
-        // Teams: a new team under Engineering.
+        // Teams: a new team under Engineering, made in its dialog.
         await BrowserSession.ClickAsync(Nav(page, "Teams"));
         await Expect(page).ToHaveURLAsync(new Regex("/teams$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Teams", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("team-row").First).ToBeVisibleAsync();
         await BrowserSession.ClickAsync(page.GetByTestId("new-team"));
-        await page.GetByTestId("team-name").FillAsync(team);
-        await s.ChooseAsync(page.GetByTestId("team-parent"), "Engineering");
-        await BrowserSession.ClickAsync(page.GetByRole(AriaRole.Button, new() { Name = "Create team" }));
+        var newTeam = page.GetByRole(AriaRole.Dialog).Filter(new() { Has = page.GetByTestId("create-team") });
+        await Expect(newTeam).ToBeVisibleAsync();
+        await BrowserSession.FieldInput(newTeam, "team-name").FillAsync(team);
+        await s.ChooseInMudSelectAsync(newTeam.GetByTestId("team-parent"), "Engineering");
+        await BrowserSession.ClickAsync(newTeam.GetByRole(AriaRole.Button, new() { Name = "Create team" }));
+        await Expect(newTeam).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = $"Team {team} created." })).ToBeVisibleAsync();
 
         // The new team is selected: its members panel names the full path.
         await Expect(page.GetByTestId("team-title")).ToHaveTextAsync($"Engineering / {team}");
-        var row = page.GetByTestId("teams-grid").GetByTestId("team-row").Filter(new() { HasText = team });
-        await Expect(row).ToHaveTextAsync($"└ {team}");
-        await Expect(row).ToHaveClassAsync(new Regex(@"\bcp-indent-1\b"));
-        // In the tree it sits inside Engineering's subtree: after Engineering, before the next top-level team.
-        var rows = (await page.GetByTestId("teams-grid").GetByTestId("team-row").AllInnerTextsAsync()).Select(t => t.Trim()).ToList();
-        var engineering = rows.IndexOf("Engineering");
-        var mine = rows.IndexOf($"└ {team}");
-        var nextTopLevel = rows.FindIndex(engineering + 1, t => !t.StartsWith('└'));
-        Assert.True(engineering >= 0 && mine > engineering && (nextTopLevel < 0 || mine < nextTopLevel),
-            $"'{team}' is not inside Engineering's subtree: {string.Join(" | ", rows)}");
+        // In the tree it sits inside Engineering's branch, and nowhere else.
+        await Expect(TeamRow(page, team)).ToHaveCountAsync(1);
+        await Expect(TeamBranch(page, "Engineering").Locator($"[data-testid=team-row][data-team='{team}']")).ToHaveCountAsync(1);
+        await Expect(TeamBranch(page, "Research").Locator($"[data-testid=team-row][data-team='{team}']")).ToHaveCountAsync(0);
         await s.ScreenshotAsync("teams");
 
         // Keys: a key for the new team.
@@ -113,21 +111,53 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         var page = s.Page;
         await s.SignInAsAsync("Adam Admin", "/teams");
 
-        // Research starts with its lead only; Sam Sales joins it.
+        // Research starts with its lead only; Sam Sales joins it, picked in the add-member dialog.
         await SelectTeamAsync(page, "Research");
         var members = page.GetByTestId("members-grid");
         await Expect(members).ToContainTextAsync("Rita Research");
         await Expect(members).Not.ToContainTextAsync("Sam Sales");
-        await s.ChooseAsync(page.GetByTestId("member-person"), "Sam Sales (sam.sales@acme.test)");
-        await BrowserSession.ClickAsync(page.GetByTestId("add-member"));
-        await Expect(members.Locator("tbody tr").Filter(new() { HasText = "Sam Sales" })).ToHaveCountAsync(1);
+        await BrowserSession.ClickAsync(page.GetByTestId("open-add-member"));
+        var add = page.GetByRole(AriaRole.Dialog).Filter(new() { Has = page.GetByTestId("add-member") });
+        await s.ChooseInMudAutocompleteAsync(BrowserSession.FieldInput(add, "member-person"), "Sam", "Sam Sales (sam.sales@acme.test)");
+        await BrowserSession.ClickAsync(add.GetByTestId("add-member"));
+        await Expect(add).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Sam Sales joined Research." })).ToBeVisibleAsync();
+        await Expect(MemberRow(page, "Sam Sales")).ToHaveCountAsync(1);
         await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("2");
 
         // A new page load reads the database again.
         await s.ReloadAsync();
         await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("2");
         await SelectTeamAsync(page, "Research");
-        await Expect(members.Locator("tbody tr").Filter(new() { HasText = "Sam Sales" })).ToContainTextAsync("Member");
+        await Expect(MemberRow(page, "Sam Sales")).ToContainTextAsync("Member");
+
+        // Removing him asks first; confirmed, he is gone, and stays gone after a reload.
+        await BrowserSession.ClickAsync(MemberRow(page, "Sam Sales").GetByTestId("remove-member"));
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Remove Sam Sales" });
+        await Expect(confirm).ToContainTextAsync("from Research?");
+        await BrowserSession.ClickAsync(confirm.GetByTestId("confirm-remove"));
+        await Expect(confirm).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Sam Sales was removed from Research." })).ToBeVisibleAsync();
+        await Expect(MemberRow(page, "Sam Sales")).ToHaveCountAsync(0);
+        await s.ReloadAsync();
+        await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("1");
+
+        s.AssertNoBrowserErrors();
+    }
+
+    [Fact]
+    public async Task Teams_page_fits_a_1280_pixel_window()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        var page = s.Page;
+        await page.SetViewportSizeAsync(1280, 800);
+        await s.SignInAsAsync("Adam Admin", "/teams");
+
+        // The widest state: a team with members, projects and the retention setting beside the tree.
+        await SelectTeamAsync(page, "Sales");
+        await Expect(page.GetByTestId("projects-panel")).ToBeVisibleAsync();
+        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(width <= 1280, $"/teams is {width} px wide in a 1280 px window.");
 
         s.AssertNoBrowserErrors();
     }
@@ -140,11 +170,16 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         page.GetByTestId("keys-grid").Locator("tbody tr").Filter(new() { HasText = keyName });
 
     private static ILocator TeamRow(IPage page, string name) =>
-        page.GetByTestId("teams-grid").GetByTestId("team-row").Filter(new() { HasTextRegex = new Regex($"^\\s*(└ )?{Regex.Escape(name)}\\s*$") });
+        page.GetByTestId("teams-tree").Locator($"[data-testid=team-row][data-team='{name}']");
 
-    /// <summary>The "People" cell of a team's row.</summary>
-    private static ILocator PeopleCount(IPage page, string name) =>
-        TeamRow(page, name).Locator("xpath=ancestor::tr").Locator("td").Nth(1);
+    /// <summary>A team's item in the tree with everything nested under it.</summary>
+    private static ILocator TeamBranch(IPage page, string name) => TeamRow(page, name).Locator("xpath=ancestor::li[1]");
+
+    /// <summary>The number of people shown beside a team in the tree.</summary>
+    private static ILocator PeopleCount(IPage page, string name) => TeamRow(page, name).GetByTestId("team-people");
+
+    private static ILocator MemberRow(IPage page, string person) =>
+        page.GetByTestId("members-grid").Locator("tbody tr").Filter(new() { HasText = person });
 
     private static async Task SelectTeamAsync(IPage page, string name)
     {

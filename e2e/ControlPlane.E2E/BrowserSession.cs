@@ -196,4 +196,38 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>The page's background colour as the theme paints it (MudBlazor's palette variable, resolved by the browser).</summary>
     public async Task<string> BackgroundAsync() =>
         await Page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
+
+    /// <summary>
+    /// The input of a MudBlazor text field, numeric field or autocomplete with this test id (MudBlazor puts unknown
+    /// attributes on the input; this also finds it when they land on the field's root).
+    /// </summary>
+    public static ILocator FieldInput(ILocator scope, string testId) =>
+        scope.Locator($"input[data-testid='{testId}'], [data-testid='{testId}'] input").First;
+
+    /// <summary>
+    /// Picks an item of a MudSelect (the locator is the element with its test id: MudBlazor puts it on the select's
+    /// input). A click opens its list in a popover rendered by the layout's MudPopoverProvider, outside the field,
+    /// whose items are .mud-list-item; the field then shows the item's text.
+    /// </summary>
+    public async Task ChooseInMudSelectAsync(ILocator select, string itemText)
+    {
+        await ClickAsync(select);
+        var items = Page.Locator(".mud-popover-open .mud-list-item");
+        await ClickAsync(items.Filter(new() { HasTextRegex = new Regex($"^\\s*{Regex.Escape(itemText)}\\s*$") }));
+        await Expect(items).ToHaveCountAsync(0);
+        if (await select.EvaluateAsync<string>("e => e.tagName") == "INPUT")
+            await Expect(select).ToHaveValueAsync(itemText);
+        else
+            await Expect(select).ToContainTextAsync(itemText);
+    }
+
+    /// <summary>Types into a MudAutocomplete's input and picks the item with this text from the list it opens.</summary>
+    public async Task ChooseInMudAutocompleteAsync(ILocator input, string typed, string itemText)
+    {
+        await WiredAsync(input);
+        await input.FillAsync(typed);
+        var item = Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = itemText });
+        await ClickAsync(item);
+        await Expect(input).ToHaveValueAsync(itemText);
+    }
 }
