@@ -20,6 +20,8 @@ public abstract class GatewayPageContext : DashboardContext, IAsyncLifetime
         // bUnit registers a placeholder IAuthorizationService that AddAuthorizationCore's TryAdd leaves in place;
         // the pages ask the real one (with the app's policies) which actions to show.
         Services.AddTransient<IAuthorizationService, DefaultAuthorizationService>();
+        // An upper bound for the machine under load (other builds share its two cores), not a timing the tests rely on.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Dialogs = Render<MudDialogProvider>();
         Snackbar = Services.GetRequiredService<ISnackbar>();
         Snackbar.Configuration.RequireInteraction = true;
