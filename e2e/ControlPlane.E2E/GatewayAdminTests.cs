@@ -44,7 +44,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         var row = Row(page, "providers-grid", provider);
         await Expect(row).ToBeVisibleAsync();
         await Expect(page.GetByTestId("provider-editor")).ToHaveCountAsync(0);
-        await Expect(Snackbars(page)).ToContainTextAsync($"Provider {provider} added.");
+        await Expect(Snackbar(page, $"Provider {provider} added.")).ToBeVisibleAsync();
         await Expect(row.GetByTestId("provider-key-hint")).ToHaveTextAsync("…x9Qa");
         await Expect(row.GetByTestId("provider-status")).ToHaveTextAsync("enabled");
         await Expect(row).ToContainTextAsync("http://127.0.0.1:9");
@@ -53,13 +53,13 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         // Test connection: busy while it runs, then an error in words, not a crash.
         await BrowserSession.ClickAsync(row.GetByTestId("test-connection"));
         var dialog = page.Locator(".mud-dialog");
+        await Expect(Snackbar(page, "Check its base URL, key and network.")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("connection-result")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("connection-reachable")).ToHaveTextAsync("not reachable");
         await Expect(dialog.GetByTestId("connection-message")).ToContainTextAsync("Could not connect");
         await Expect(dialog.GetByTestId("connection-status")).ToHaveTextAsync("no HTTP answer");
         await Expect(dialog.GetByTestId("connection-ms")).ToHaveTextAsync(new Regex(@"^\d+ ms$"));
         await s.ScreenshotAsync("providers-test-connection");
-        await Expect(Snackbars(page)).ToContainTextAsync("Check its base URL, key and network.");
         await BrowserSession.ClickAsync(dialog.GetByTestId("connection-close"));
         await Expect(dialog).ToHaveCountAsync(0);
 
@@ -102,7 +102,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         var modelRow = Row(page, "models-grid", alias);
         await Expect(modelRow.GetByTestId("model-route")).ToHaveTextAsync($"{provider}/{upstream} → openai/gpt-4o-mini");
         await Expect(page.GetByTestId("model-editor")).ToHaveCountAsync(0);
-        await Expect(Snackbars(page)).ToContainTextAsync($"Model {alias} added.");
+        await Expect(Snackbar(page, $"Model {alias} added.")).ToBeVisibleAsync();
         await s.ScreenshotAsync("models");
 
         // Prices: a price for the new provider's model, picked from the catalogue's suggestions.
@@ -263,7 +263,8 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         s.AssertNoBrowserErrors();
     }
 
-    private static ILocator Snackbars(IPage page) => page.Locator(".mud-snackbar");
+    /// <summary>A snackbar with this text; checked right after its action, as it leaves after a few seconds.</summary>
+    private static ILocator Snackbar(IPage page, string text) => page.Locator(".mud-snackbar").Filter(new() { HasText = text });
 
     private static ILocator Row(IPage page, string grid, string text) =>
         page.GetByTestId(grid).Locator("tbody tr").Filter(new() { HasText = text });
