@@ -30,10 +30,10 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await page.GetByTestId("provider-name").FillAsync(provider);
         await Expect(page.GetByTestId("provider-kind-help")).ToContainTextAsync("OpenAI-compatible");
         await Expect(page.GetByTestId("provider-api-version")).ToHaveCountAsync(0);
-        await s.ChooseAsync(page.GetByTestId("provider-kind"), "azure-openai");
+        await s.ChooseInMudSelectAsync(page.GetByTestId("provider-kind"), "azure-openai");
         await Expect(page.GetByTestId("provider-api-version")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("provider-url")).ToHaveAttributeAsync("placeholder", "https://<resource>.openai.azure.com");
-        await s.ChooseAsync(page.GetByTestId("provider-kind"), "openai");
+        await s.ChooseInMudSelectAsync(page.GetByTestId("provider-kind"), "openai");
         await Expect(page.GetByTestId("provider-api-version")).ToHaveCountAsync(0);
         await page.GetByTestId("provider-url").FillAsync("http://127.0.0.1:9");
         await page.GetByTestId("provider-key").FillAsync(secret);
@@ -44,6 +44,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         var row = Row(page, "providers-grid", provider);
         await Expect(row).ToBeVisibleAsync();
         await Expect(page.GetByTestId("provider-editor")).ToHaveCountAsync(0);
+        await Expect(Snackbar(page, $"Provider {provider} added.")).ToBeVisibleAsync();
         await Expect(row.GetByTestId("provider-key-hint")).ToHaveTextAsync("…x9Qa");
         await Expect(row.GetByTestId("provider-status")).ToHaveTextAsync("enabled");
         await Expect(row).ToContainTextAsync("http://127.0.0.1:9");
@@ -51,7 +52,8 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
 
         // Test connection: busy while it runs, then an error in words, not a crash.
         await BrowserSession.ClickAsync(row.GetByTestId("test-connection"));
-        var dialog = page.Locator(".rz-dialog");
+        var dialog = page.Locator(".mud-dialog");
+        await Expect(Snackbar(page, "Check its base URL, key and network.")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("connection-result")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("connection-reachable")).ToHaveTextAsync("not reachable");
         await Expect(dialog.GetByTestId("connection-message")).ToContainTextAsync("Could not connect");
@@ -60,6 +62,14 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await s.ScreenshotAsync("providers-test-connection");
         await BrowserSession.ClickAsync(dialog.GetByTestId("connection-close"));
         await Expect(dialog).ToHaveCountAsync(0);
+
+        // The field rules show beside the field, in the service's words.
+        await BrowserSession.ClickAsync(page.GetByTestId("new-provider"));
+        await page.GetByTestId("provider-url").FillAsync("ftp://files.example.com");
+        await BrowserSession.ClickAsync(page.GetByTestId("save-provider"));
+        await Expect(page.GetByTestId("provider-editor").Locator(".mud-input-error").Filter(new() { HasText = "absolute http(s) URL" }).First).ToBeVisibleAsync();
+        await BrowserSession.ClickAsync(page.GetByTestId("cancel-provider"));
+        await Expect(page.GetByTestId("provider-editor")).ToHaveCountAsync(0);
 
         // Editing keeps the stored key when the box is left blank, and says so.
         await BrowserSession.ClickAsync(row.GetByTestId("edit-provider"));
@@ -77,11 +87,11 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await BrowserSession.ClickAsync(page.GetByTestId("new-model"));
         await page.GetByTestId("model-alias").FillAsync(alias);
         var targets = page.GetByTestId("target-row");
-        await s.ChooseAsync(targets.Nth(0).GetByTestId("target-provider"), $"{provider} (openai)");
+        await s.ChooseInMudSelectAsync(targets.Nth(0).GetByTestId("target-provider"), $"{provider} (openai)");
         await targets.Nth(0).GetByTestId("target-model").FillAsync(upstream);
         await BrowserSession.ClickAsync(page.GetByTestId("target-add"));
         await Expect(targets).ToHaveCountAsync(2);
-        await s.ChooseAsync(targets.Nth(1).GetByTestId("target-provider"), "openai (openai)");
+        await s.ChooseInMudSelectAsync(targets.Nth(1).GetByTestId("target-provider"), "openai (openai)");
         await targets.Nth(1).GetByTestId("target-model").FillAsync("gpt-4o-mini");
         await BrowserSession.ClickAsync(targets.Nth(1).GetByTestId("target-up"));
         await Expect(targets.Nth(0).GetByTestId("target-model")).ToHaveValueAsync("gpt-4o-mini");
@@ -92,6 +102,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         var modelRow = Row(page, "models-grid", alias);
         await Expect(modelRow.GetByTestId("model-route")).ToHaveTextAsync($"{provider}/{upstream} → openai/gpt-4o-mini");
         await Expect(page.GetByTestId("model-editor")).ToHaveCountAsync(0);
+        await Expect(Snackbar(page, $"Model {alias} added.")).ToBeVisibleAsync();
         await s.ScreenshotAsync("models");
 
         // Prices: a price for the new provider's model, picked from the catalogue's suggestions.
@@ -231,6 +242,29 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         Assert.NotEmpty(seen);
         Assert.All(seen, team => Assert.Contains(team, HerTeams));
     }
+
+    [Fact]
+    public async Task Providers_and_models_fit_a_1280_pixel_window()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        var page = s.Page;
+        await page.SetViewportSizeAsync(1280, 800);
+        await s.SignInAsAsync("Adam Admin", "/providers");
+
+        foreach (var (path, grid) in new[] { ("/providers", "providers-grid"), ("/models", "models-grid") })
+        {
+            await s.GoToAsync(path);
+            await Expect(page.GetByTestId(grid).Locator("tbody tr").First).ToBeVisibleAsync();
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 1280"),
+                $"{path} is wider than 1280 px: scrollWidth {await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")}");
+            await s.ScreenshotAsync($"fit-1280{path.Replace('/', '-')}");
+        }
+
+        s.AssertNoBrowserErrors();
+    }
+
+    /// <summary>A snackbar with this text; checked right after its action, as it leaves after a few seconds.</summary>
+    private static ILocator Snackbar(IPage page, string text) => page.Locator(".mud-snackbar").Filter(new() { HasText = text });
 
     private static ILocator Row(IPage page, string grid, string text) =>
         page.GetByTestId(grid).Locator("tbody tr").Filter(new() { HasText = text });

@@ -1,7 +1,6 @@
 using Bunit;
 using ControlPlane.Components;
 using ControlPlane.Components.Layout;
-using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
@@ -246,41 +245,5 @@ public sealed class ShellComponentTests : DashboardContext, IClassFixture<Dashbo
 
         Assert.Contains(cssClass, html, StringComparison.Ordinal);
         Assert.Contains(text, html, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task An_unreachable_provider_is_shown_as_such_with_its_message_and_no_models()
-    {
-        var check = new ConnectionCheck(false, null, 74, "Could not connect: Connection refused (127.0.0.1:9)", []);
-
-        var html = await StaticRenderer.RenderAsync<ConnectionCheckView>(parameters: new()
-        {
-            [nameof(ConnectionCheckView.Provider)] = "local",
-            [nameof(ConnectionCheckView.Check)] = check,
-        });
-
-        Assert.Contains(">not reachable<", html, StringComparison.Ordinal);
-        Assert.Contains(">no HTTP answer<", html, StringComparison.Ordinal);
-        Assert.Contains(">74 ms<", html, StringComparison.Ordinal);
-        Assert.Contains("Could not connect: Connection refused (127.0.0.1:9)", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("connection-models", html, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_reachable_provider_lists_its_models()
-    {
-        var check = new ConnectionCheck(true, 200, 131, "Connected in 131 ms; 2 model(s) listed.", ["gpt-4o", "gpt-4o-mini"]);
-
-        var html = await StaticRenderer.RenderAsync<ConnectionCheckView>(parameters: new()
-        {
-            [nameof(ConnectionCheckView.Provider)] = "openai",
-            [nameof(ConnectionCheckView.Check)] = check,
-        });
-
-        Assert.Contains(">reachable<", html, StringComparison.Ordinal);
-        Assert.Contains(">HTTP 200<", html, StringComparison.Ordinal);
-        Assert.Contains(">gpt-4o<", html, StringComparison.Ordinal);
-        Assert.Contains(">gpt-4o-mini<", html, StringComparison.Ordinal);
-        Assert.Contains("2 model(s) openai lists", html, StringComparison.Ordinal);
     }
 }

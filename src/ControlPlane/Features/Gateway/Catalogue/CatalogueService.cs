@@ -44,8 +44,8 @@ public sealed class CatalogueService(IDbContextFactory<ControlPlaneDb> dbFactory
     public async Task<Outcome<CatalogModel>> SaveAsync(Actor actor, Guid? id, ModelForm form, CancellationToken ct = default)
     {
         if (!actor.CanManageAllTeams) return Outcome.Fail<CatalogModel>("Only an Owner or Admin can change the model catalogue.");
+        if (AliasProblem(form.Alias) is { } aliasProblem) return Outcome.Fail<CatalogModel>(aliasProblem);
         var alias = form.Alias.Trim();
-        if (alias.Length is 0 or > 100 || alias.Any(char.IsWhiteSpace)) return Outcome.Fail<CatalogModel>("An alias has 1 to 100 characters and no spaces.");
         if (form.Kind is not (ModelKinds.Chat or ModelKinds.Embedding)) return Outcome.Fail<CatalogModel>("The kind is chat or embedding.");
         if (form.ContextWindow is < 0 or > 10_000_000) return Outcome.Fail<CatalogModel>("The context window is between 0 and 10,000,000 tokens.");
         var targets = form.Targets.Where(t => t.ProviderId is not null || !string.IsNullOrWhiteSpace(t.UpstreamModel)).ToList();
@@ -80,5 +80,12 @@ public sealed class CatalogueService(IDbContextFactory<ControlPlaneDb> dbFactory
         await audit.SaveAsync(db, actor.Name, id is null ? "model.created" : "model.updated", $"model:{alias}", $"{form.Kind}{(form.Enabled ? "" : ", disabled")}: {route}", ct);
         await catalog.ReloadAsync(ct);
         return model;
+    }
+
+    /// <summary>The alias rule on its own, so the editor shows the service's words beside the field.</summary>
+    public static string? AliasProblem(string? alias)
+    {
+        var trimmed = alias?.Trim() ?? "";
+        return trimmed.Length is 0 or > 100 || trimmed.Any(char.IsWhiteSpace) ? "An alias has 1 to 100 characters and no spaces." : null;
     }
 }
