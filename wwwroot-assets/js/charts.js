@@ -22,6 +22,11 @@ function axisMoney(spec) {
     return value => (Math.abs(value) < 1 && value !== 0 ? fine(value) : coarse(value));
 }
 
+// Nothing moves for readers who asked their system for less motion.
+function animated(spec) {
+    return spec.animate && !globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+}
+
 function optionsOf(spec) {
     const annotations = spec.limit === null || spec.limit === undefined ? { yaxis: [] } : {
         yaxis: [{
@@ -41,7 +46,7 @@ function optionsOf(spec) {
             fontFamily: 'inherit',
             toolbar: { show: false },
             zoom: { enabled: false },
-            animations: { enabled: spec.animate },
+            animations: { enabled: animated(spec) },
         },
         theme: { mode: spec.dark ? 'dark' : 'light' },
         colors: spec.colors,
@@ -70,12 +75,12 @@ export async function create(element, spec, libraryUrl) {
 
 // Everything but the data changed (theme, kind, limit...): redraw with the new options and series.
 export async function update(element, spec) {
-    await charts.get(element)?.updateOptions(optionsOf(spec), true, spec.animate);
+    await charts.get(element)?.updateOptions(optionsOf(spec), true, animated(spec));
 }
 
 // Only the data changed: ApexCharts animates the new values into the same svg.
 export async function updateSeries(element, spec) {
-    await charts.get(element)?.updateSeries(spec.series, spec.animate);
+    await charts.get(element)?.updateSeries(spec.series, animated(spec));
 }
 
 export function destroy(element) {
