@@ -57,7 +57,7 @@ function optionsOf(spec) {
         plotOptions: { bar: { columnWidth: '70%' } },
         grid: { borderColor: spec.gridColor },
         legend: { position: 'bottom', showForSingleSeries: true },
-        xaxis: { type: 'datetime', labels: { datetimeUTC: true } },
+        xaxis: { type: 'datetime', labels: { datetimeUTC: true, format: spec.axisTimeFormat ?? undefined } },
         yaxis: { min: 0, max: spec.limit ? max => Math.max(max, spec.limit * 1.05) : undefined, labels: { formatter: axisMoney(spec) } },
         tooltip: { shared: true, intersect: false, theme: spec.dark ? 'dark' : 'light', x: { format: spec.timeFormat }, y: { formatter: money(spec, 6) } },
         annotations,

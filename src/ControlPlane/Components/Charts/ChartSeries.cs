@@ -21,7 +21,7 @@ public sealed record ChartSeries(string Name, IReadOnlyList<ChartPoint> Points);
 /// </summary>
 internal sealed record ChartSpec(
     string Kind, int Height, bool Stacked, bool Dark, IReadOnlyList<string> Colors, string ForeColor, string GridColor,
-    decimal? Limit, string LimitLabel, string LimitColor, string TimeFormat, string Currency, string Locale, string NoDataText, bool Animate)
+    decimal? Limit, string LimitLabel, string LimitColor, string TimeFormat, string? AxisTimeFormat, string Currency, string Locale, string NoDataText, bool Animate)
 {
     public IReadOnlyList<SeriesSpec> Series { get; init; } = [];
 }
