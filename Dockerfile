@@ -5,6 +5,11 @@
 #   Database__Provider=Postgres and Database__ConnectionString="Host=...".
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The build installs the front-end packages (ApexCharts) with `npm ci` and bundles them into /assets
+# (build/Assets.targets), so the build stage needs Node.js and npm; the runtime image does not.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props appsettings.json ./
 COPY build/ build/

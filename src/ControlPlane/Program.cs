@@ -6,6 +6,7 @@ using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Projects;
 using ControlPlane.Features.Limits;
+using ControlPlane.Features.Overview;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure;
@@ -30,6 +31,7 @@ builder.AddKeys();
 builder.AddGateway();
 builder.AddLimits();
 builder.AddWallets();
+builder.AddOverview();
 builder.AddDemoData();
 builder.AddShell();
 

@@ -11,6 +11,7 @@ public static class WalletsFeature
         builder.Services.AddSingleton<WalletBook>();
         builder.Services.AddScoped<WalletService>();
         builder.Services.AddScoped<WalletQueries>();
+        builder.Services.AddScoped<WalletBurn>();
         builder.Services.AddScoped<ChargebackExport>();
         builder.Services.AddSingleton<BudgetLeases>();
         builder.Services.AddSingleton<WalletStandings>();
