@@ -182,4 +182,39 @@ public sealed class BrowserSession : IAsyncDisposable
         }
         await context.CloseAsync();
     }
+
+    /// <summary>
+    /// Picks an item in a MudSelect: a pointer-down on its field opens a popover list of .mud-list-item; once picked,
+    /// the field's (read-only) input shows the item's text.
+    /// </summary>
+    public async Task ChooseInMudSelectAsync(ILocator select, string itemText)
+    {
+        await ClickAsync(select);
+        var item = Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^\\s*" + Regex.Escape(itemText) + "\\s*$") });
+        await ClickAsync(item);
+        await Expect(select).ToHaveValueAsync(itemText);
+    }
+
+    /// <summary>Types into a MudAutocomplete and picks one of the suggestions its popover then lists.</summary>
+    public async Task ChooseMudSuggestionAsync(ILocator autocomplete, string typed, string suggestion)
+    {
+        await ClickAsync(autocomplete);
+        await autocomplete.FillAsync(typed);
+        var item = Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^\\s*" + Regex.Escape(suggestion) + "\\s*$") });
+        await ClickAsync(item);
+        await Expect(autocomplete).ToHaveValueAsync(suggestion);
+    }
+
+    /// <summary>
+    /// The page as it is now fits a 1280×800 window: nothing makes the document wider than the window (wide tables
+    /// scroll inside their own card). Puts the viewport back afterwards.
+    /// </summary>
+    public async Task AssertNoSidewaysScrollAt1280Async()
+    {
+        var before = Page.ViewportSize;
+        await Page.SetViewportSizeAsync(1280, 800);
+        var width = await Page.EvaluateAsync<int>("() => new Promise(r => requestAnimationFrame(() => r(document.documentElement.scrollWidth)))");
+        Assert.True(width <= 1280, $"At 1280 px the page {Page.Url} is {width} px wide: something overflows the window.");
+        if (before is not null) await Page.SetViewportSizeAsync(before.Width, before.Height);
+    }
 }
