@@ -117,6 +117,29 @@ public sealed class CallsPageTests(DashboardApp app) : DashboardContext(app), IC
         page.FindAll("[data-testid=calls-grid] .mud-table-pagination-caption").Select(c => c.TextContent.Trim()).Last(t => t.EndsWith(" calls", StringComparison.Ordinal));
 
     [Fact]
+    public async Task The_team_and_caller_filters_narrow_the_rows_and_totals_in_the_query()
+    {
+        var page = await OpenAsync("leo.lead@acme.test");
+        var search = await LastWeekAsync("Search");
+        var teamFilter = page.FindComponents<MudSelect<Guid?>>().Single(s => s.Instance.Label == "Team (with subteams)");
+        await using (var db = App.App.OpenDb())
+        {
+            var searchId = await db.Teams.Where(t => t.Name == "Search").Select(t => t.Id).SingleAsync();
+            await teamFilter.InvokeAsync(() => teamFilter.Instance.SelectOption((Guid?)searchId));
+        }
+
+        page.WaitForAssertion(() => Assert.Equal(search.OrderByDescending(c => c.At).Take(25).Select(c => c.At.ToString(Time)), TimesShown(page)));
+        Assert.All(page.FindAll("[data-testid=call-team]"), team => Assert.Equal("Search", team.TextContent.Trim()));
+        Assert.InRange(TotalCalls(page), search.Count - 1, search.Count); // a call may leave the week meanwhile
+
+        page.Find("[data-testid=filter-caller]").Change("BOT");
+
+        var bots = search.Where(c => c.Caller is { } caller && caller.Contains("bot", StringComparison.OrdinalIgnoreCase)).OrderByDescending(c => c.At).ToList();
+        page.WaitForAssertion(() => Assert.Equal(bots.Take(25).Select(c => c.At.ToString(Time)), TimesShown(page)));
+        Assert.InRange(TotalCalls(page), bots.Count - 1, bots.Count);
+    }
+
+    [Fact]
     public async Task A_row_opens_the_calls_details_in_a_dialog_and_close_closes_it()
     {
         var page = await OpenAsync("adam.admin@acme.test");
