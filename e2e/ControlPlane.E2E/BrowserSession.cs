@@ -230,4 +230,17 @@ public sealed class BrowserSession : IAsyncDisposable
         await ClickAsync(item);
         await Expect(input).ToHaveValueAsync(itemText);
     }
+
+    /// <summary>
+    /// The page as it is now fits a 1280×800 window (wide tables scroll inside their own card). Puts the viewport
+    /// back afterwards.
+    /// </summary>
+    public async Task AssertNoSidewaysScrollAt1280Async()
+    {
+        var before = Page.ViewportSize;
+        await Page.SetViewportSizeAsync(1280, 800);
+        await Page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(r))");
+        await AssertFitsWidthAsync(1280, Page.Url);
+        if (before is not null) await Page.SetViewportSizeAsync(before.Width, before.Height);
+    }
 }

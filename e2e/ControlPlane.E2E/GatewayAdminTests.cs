@@ -105,21 +105,21 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await Expect(Snackbar(page, $"Model {alias} added.")).ToBeVisibleAsync();
         await s.ScreenshotAsync("models");
 
-        // Prices: a price for the new provider's model, picked from the catalogue's suggestions.
+        // Prices: a price for the new provider's model, picked from the catalogue's suggestions, in the dialog.
         await BrowserSession.ClickAsync(AdminFlowTests.Nav(page, "Prices"));
         await Expect(page).ToHaveURLAsync(new Regex("/prices$"));
         await Expect(page.GetByTestId("prices-explained")).ToContainTextAsync("Prices are never edited");
         await BrowserSession.ClickAsync(page.GetByTestId("new-price"));
-        await s.ChooseAsync(page.GetByTestId("price-provider"), provider);
-        await page.GetByTestId("price-model").FillAsync("e2e-model");
-        var suggestion = page.Locator(".rz-autocomplete-panel li").Filter(new() { HasText = upstream });
-        await BrowserSession.ClickAsync(suggestion);
-        await Expect(page.GetByTestId("price-model")).ToHaveValueAsync(upstream);
-        await page.GetByTestId("price-input").FillAsync("0.123456");
-        await page.GetByTestId("price-cached").FillAsync("0.0125");
-        await page.GetByTestId("price-output").FillAsync("1.5");
+        var priceDialog = page.Locator(".mud-dialog").Filter(new() { Has = page.GetByTestId("price-form") });
+        await s.ChooseInMudSelectAsync(priceDialog.GetByTestId("price-provider"), provider);
+        await s.ChooseInMudAutocompleteAsync(priceDialog.GetByTestId("price-model"), "e2e-model", upstream);
+        await priceDialog.GetByTestId("price-input").FillAsync("0.123456");
+        await priceDialog.GetByTestId("price-cached").FillAsync("0.0125");
+        await priceDialog.GetByTestId("price-output").FillAsync("1.5");
         await s.ScreenshotAsync("prices-new");
-        await BrowserSession.ClickAsync(page.GetByTestId("save-price"));
+        await BrowserSession.ClickAsync(priceDialog.GetByTestId("save-price"));
+        await Expect(page.GetByTestId("price-form")).ToHaveCountAsync(0);
+        await Expect(Snackbar(page, "Price added")).ToContainTextAsync(upstream);
         var priceRow = Row(page, "prices-grid", upstream);
         await Expect(priceRow).ToBeVisibleAsync();
         await Expect(priceRow).ToContainTextAsync(provider);
@@ -140,7 +140,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         // The call log, as an Admin sees it: every team's calls, with totals over the filter.
         await BrowserSession.ClickAsync(AdminFlowTests.Nav(page, "Calls"));
         await Expect(page).ToHaveURLAsync(new Regex("/calls$"));
-        await Expect(page.GetByTestId("call-row").First).ToBeVisibleAsync();
+        await Expect(CallRows(page).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("calls-totals")).ToContainTextAsync("Cost");
         await s.ScreenshotAsync("calls-admin");
 
@@ -160,20 +160,22 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await Expect(llama).ToHaveCountAsync(1);
         await Expect(llama.GetByTestId("price-status")).ToHaveTextAsync("in force");
 
-        // The service's own rule comes back as the form's message.
+        // The price book's own rule comes back as an error snackbar; the dialog stays open to fix the prices.
         await BrowserSession.ClickAsync(page.GetByTestId("new-price"));
-        await s.ChooseAsync(page.GetByTestId("price-provider"), "groq");
-        await page.GetByTestId("price-model").FillAsync("llama");
-        await BrowserSession.ClickAsync(page.Locator(".rz-autocomplete-panel li").Filter(new() { HasText = "llama-3.3-70b-versatile" }));
-        await Expect(page.GetByTestId("price-current")).ToContainTextAsync("input $0.59");
-        await BrowserSession.ClickAsync(page.GetByTestId("save-price"));
-        await Expect(page.GetByTestId("form-error")).ToContainTextAsync("would make calls free");
+        var dialog = page.Locator(".mud-dialog").Filter(new() { Has = page.GetByTestId("price-form") });
+        await s.ChooseInMudSelectAsync(dialog.GetByTestId("price-provider"), "groq");
+        await s.ChooseInMudAutocompleteAsync(dialog.GetByTestId("price-model"), "llama", "llama-3.3-70b-versatile");
+        await Expect(dialog.GetByTestId("price-current")).ToContainTextAsync("input $0.59");
+        await BrowserSession.ClickAsync(dialog.GetByTestId("save-price"));
+        await Expect(Snackbar(page, "would make calls free")).ToBeVisibleAsync();
+        await Expect(dialog.GetByTestId("price-form")).ToBeVisibleAsync();
 
-        await page.GetByTestId("price-input").FillAsync("0.55");
-        await page.GetByTestId("price-cached").FillAsync("0.275");
-        await page.GetByTestId("price-output").FillAsync("0.7875");
-        await BrowserSession.ClickAsync(page.GetByTestId("save-price"));
-        await Expect(page.GetByTestId("price-editor")).ToHaveCountAsync(0);
+        await dialog.GetByTestId("price-input").FillAsync("0.55");
+        await dialog.GetByTestId("price-cached").FillAsync("0.275");
+        await dialog.GetByTestId("price-output").FillAsync("0.7875");
+        await BrowserSession.ClickAsync(dialog.GetByTestId("save-price"));
+        await Expect(page.GetByTestId("price-form")).ToHaveCountAsync(0);
+        await Expect(Snackbar(page, "Price added")).ToContainTextAsync("groq/llama-3.3-70b-versatile");
 
         // The new price is in force; the old one stays, superseded, for the calls made at it.
         await Expect(llama).ToHaveCountAsync(2);
@@ -183,6 +185,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await Expect(llama.Nth(1).GetByTestId("price-status")).ToHaveTextAsync("superseded");
         await Expect(llama.Nth(1).GetByTestId("price-rate-output")).ToHaveTextAsync("$0.79");
         await s.ScreenshotAsync("prices-finance");
+        await s.AssertNoSidewaysScrollAt1280Async();
 
         await s.GoToAsync("/providers");
         await Expect(page.GetByText("Your role does not give you access")).ToBeVisibleAsync();
@@ -210,26 +213,39 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await s.ScreenshotAsync("calls-member");
 
         // The next page too: the paging is done by the server, over her calls only.
-        await BrowserSession.ClickAsync(page.GetByTestId("calls-grid").Locator(".rz-pager-next"));
-        await Expect(page.GetByTestId("calls-grid").Locator(".rz-pager-page.rz-state-active")).ToHaveTextAsync("2");
+        var grid = page.GetByTestId("calls-grid");
+        await BrowserSession.ClickAsync(grid.Locator(".mud-table-pagination-actions button[aria-label*='next' i]"));
+        await Expect(grid.GetByText(new Regex("^26–50 of [0-9,]+ calls$"))).ToBeVisibleAsync();
         await AssertOnlyHerTeamsAsync(teams);
 
-        // Only errors: each row says its error class.
+        // Sorting by cost is the server's too: cheapest first, then the most expensive of her calls first.
+        var costHeader = grid.Locator("th .sortable-column-header").Filter(new() { HasTextRegex = new Regex("^Cost$") });
+        await BrowserSession.ClickAsync(costHeader);
+        await page.WaitForFunctionAsync(CostsSorted, "ascending");
+        await BrowserSession.ClickAsync(costHeader);
+        await page.WaitForFunctionAsync(CostsSorted, "descending");
+        await AssertOnlyHerTeamsAsync(teams);
+
+        // Only errors: each row says its error class, and the grid starts again at its first page.
         await BrowserSession.ClickAsync(page.GetByTestId("filter-outcome").GetByText("Errors", new() { Exact = true }));
-        var statuses = page.GetByTestId("calls-grid").GetByTestId("call-status");
+        await Expect(grid.GetByText(new Regex("^1–[0-9]+ of [0-9,]+ calls$"))).ToBeVisibleAsync();
+        var statuses = grid.GetByTestId("call-status");
         await Expect(statuses.First).ToHaveTextAsync(new Regex(@"^\d{3} upstream_"));
         foreach (var status in await statuses.AllTextContentsAsync()) // the text, not as the theme's capitals show it
             Assert.Matches(@"^\d{3} upstream_", status.Trim());
         await AssertOnlyHerTeamsAsync(teams);
 
-        // A row opens its details.
-        await BrowserSession.ClickAsync(page.GetByTestId("call-row").First);
-        var details = page.Locator(".rz-dialog").GetByTestId("call-details");
+        // A row opens its details in a dialog.
+        await BrowserSession.ClickAsync(CallRows(page).First);
+        var details = page.Locator(".mud-dialog").GetByTestId("call-details");
         await Expect(details.GetByTestId("call-request-id")).ToHaveTextAsync(new Regex("^req_[0-9a-f]{32}$"));
         await Expect(details.GetByTestId("call-route")).ToContainTextAsync("alias '");
         await Expect(details.GetByTestId("call-bytes")).ToContainTextAsync("sent");
         await s.ScreenshotAsync("calls-details");
-        await BrowserSession.ClickAsync(details.GetByTestId("call-close"));
+        await BrowserSession.ClickAsync(page.Locator(".mud-dialog").GetByTestId("call-close"));
+        await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+
+        await s.AssertNoSidewaysScrollAt1280Async();
 
         s.AssertNoBrowserErrors();
     }
@@ -255,8 +271,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         {
             await s.GoToAsync(path);
             await Expect(page.GetByTestId(grid).Locator("tbody tr").First).ToBeVisibleAsync();
-            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 1280"),
-                $"{path} is wider than 1280 px: scrollWidth {await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")}");
+            await s.AssertFitsWidthAsync(1280, path);
             await s.ScreenshotAsync($"fit-1280{path.Replace('/', '-')}");
         }
 
@@ -265,6 +280,19 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
 
     /// <summary>A snackbar with this text; checked right after its action, as it leaves after a few seconds.</summary>
     private static ILocator Snackbar(IPage page, string text) => page.Locator(".mud-snackbar").Filter(new() { HasText = text });
+
+    /// <summary>True once the Calls grid shows its costs in that order ("ascending" or "descending"), not all equal.</summary>
+    private const string CostsSorted = """
+        order => {
+            const costs = [...document.querySelectorAll('[data-testid=calls-grid] [data-testid=call-cost]')].map(e => parseFloat(e.textContent.slice(1)));
+            const sign = order === 'ascending' ? 1 : -1;
+            return costs.length > 1 && costs.every((c, i) => i === 0 || sign * (c - costs[i - 1]) >= 0) && costs[0] !== costs[costs.length - 1];
+        }
+        """;
+
+    /// <summary>The Calls grid's rows of calls (not its loading or empty rows).</summary>
+    private static ILocator CallRows(IPage page) =>
+        page.GetByTestId("calls-grid").Locator("tbody tr").Filter(new() { Has = page.GetByTestId("call-at") });
 
     private static ILocator Row(IPage page, string grid, string text) =>
         page.GetByTestId(grid).Locator("tbody tr").Filter(new() { HasText = text });

@@ -2,7 +2,6 @@ using Bunit;
 using ControlPlane.Components;
 using ControlPlane.Components.Layout;
 using ControlPlane.Features.Keys;
-using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
@@ -233,17 +232,5 @@ public sealed class ShellComponentTests : DashboardContext, IClassFixture<Dashbo
 
         Assert.Contains("cp-live-0123456789abcdefghijklmnopqrstuvwxyzABCD", html, StringComparison.Ordinal);
         Assert.Contains("shown only this once", html, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(UsageSource.Estimated, "rz-badge-warning", ">estimated<")]
-    [InlineData(UsageSource.Provider, "rz-badge-base", ">provider<")]
-    [InlineData(UsageSource.None, "rz-badge-light", ">none<")]
-    public async Task A_usage_source_badge_highlights_estimated_usage(UsageSource source, string cssClass, string text)
-    {
-        var html = await StaticRenderer.RenderAsync<UsageSourceBadge>(parameters: new() { [nameof(UsageSourceBadge.Source)] = source });
-
-        Assert.Contains(cssClass, html, StringComparison.Ordinal);
-        Assert.Contains(text, html, StringComparison.Ordinal);
     }
 }

@@ -89,6 +89,36 @@ public abstract class CallQueriesTests<TApp>(TApp fixture) where TApp : AppFixtu
         Assert.Empty((await PageAsync(adam, filter, all.Count, 25)).Rows);
     }
 
+    [Theory]
+    [InlineData(CallSortKey.Cost, true)]
+    [InlineData(CallSortKey.Cost, false)]
+    [InlineData(CallSortKey.Latency, true)]
+    [InlineData(CallSortKey.OutputTokens, false)]
+    public async Task Sorting_is_done_by_the_database_and_pages_keep_the_order_without_gaps_or_repeats(CallSortKey key, bool descending)
+    {
+        var aria = await App.ActorAsync(DemoOrg.Aria);
+        var stored = await DemoCallsAsync();
+        Func<CallRecord, object?> value = key switch
+        {
+            CallSortKey.Cost => c => c.Cost,
+            CallSortKey.Latency => c => c.LatencyMs,
+            _ => c => c.OutputTokens,
+        };
+        var sort = new CallSort(key, descending);
+        // Compared by (value, time): calls that tie on both may come in either order (Guids order differently in memory).
+        var expected = (descending ? stored.OrderByDescending(value) : stored.OrderBy(value))
+            .ThenByDescending(c => c.At).Select(c => (value(c), c.At)).Take(60).ToList();
+        var byId = stored.ToDictionary(c => c.Id);
+
+        var first = await App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).PageAsync(aria, new CallFilter(), 0, 30, sort));
+        var second = await App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).PageAsync(aria, new CallFilter(), 30, 30, sort));
+
+        var rows = first.Rows.Concat(second.Rows).ToList();
+        Assert.Equal(expected, rows.Select(r => (value(byId[r.Id]), r.At)));
+        Assert.Equal(60, rows.Select(r => r.Id).Distinct().Count());
+        Assert.Equal(stored.Count, first.Totals.Calls);
+    }
+
     [Fact]
     public async Task Mia_Member_sees_only_the_calls_of_Platform_and_Search()
     {

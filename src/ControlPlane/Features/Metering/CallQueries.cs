@@ -27,6 +27,25 @@ public sealed record CallFilter
     public string? Caller { get; init; }
 }
 
+/// <summary>The columns the Calls page can sort by, in the database.</summary>
+public enum CallSortKey
+{
+    At,
+    Cost,
+    InputTokens,
+    OutputTokens,
+    TimeToFirstToken,
+    Latency,
+    TokensPerSecond,
+    Retries,
+}
+
+/// <summary>One order for a page of calls; ties fall back to the newest first, so pages never overlap.</summary>
+public sealed record CallSort(CallSortKey Key, bool Descending)
+{
+    public static CallSort Newest { get; } = new(CallSortKey.At, true);
+}
+
 /// <summary>One call as the Calls page lists it.</summary>
 public sealed record CallRow(
     Guid Id, DateTime At, Guid? KeyId, Guid? TeamId, string? Caller, string? EndUser, string Endpoint,
@@ -56,13 +75,14 @@ public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, Tea
 {
     public const int MaxPageSize = 200;
 
-    public async Task<CallPage> PageAsync(Actor actor, CallFilter filter, int skip, int take, CancellationToken ct = default)
+    /// <summary>One page of the calls the filter matches, newest first unless <paramref name="sort"/> says otherwise.</summary>
+    public async Task<CallPage> PageAsync(Actor actor, CallFilter filter, int skip, int take, CallSort? sort = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var calls = await FilteredAsync(db, actor, filter, ct);
         var totals = await TotalsOf(calls, ct);
         if (totals.Calls == 0) return new CallPage([], totals);
-        var rows = await calls.OrderByDescending(c => c.At).ThenByDescending(c => c.Id)
+        var rows = await Sorted(calls, sort ?? CallSort.Newest, db.Database.IsSqlite())
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize))
             .Select(c => new CallRow(c.Id, c.At, c.KeyId, c.TeamId, c.Caller, c.EndUser, c.Endpoint, c.ModelRequested, c.ModelServed,
                 c.ProviderName, c.RouteReason, c.Status, c.ErrorClass, c.Retries, c.Streamed, c.InputTokens, c.CachedInputTokens,
@@ -123,6 +143,27 @@ public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, Tea
         }
         return calls;
     }
+
+    private static IQueryable<CallRecord> Sorted(IQueryable<CallRecord> calls, CallSort sort, bool sqlite)
+    {
+        var sorted = sort.Key switch
+        {
+            // SQLite keeps decimals as text and EF refuses to order by them there; a REAL is exact enough to order costs.
+            CallSortKey.Cost when sqlite => By(calls, c => (double)c.Cost, sort.Descending),
+            CallSortKey.Cost => By(calls, c => c.Cost, sort.Descending),
+            CallSortKey.InputTokens => By(calls, c => c.InputTokens, sort.Descending),
+            CallSortKey.OutputTokens => By(calls, c => c.OutputTokens, sort.Descending),
+            CallSortKey.TimeToFirstToken => By(calls, c => c.TimeToFirstTokenMs, sort.Descending),
+            CallSortKey.Latency => By(calls, c => c.LatencyMs, sort.Descending),
+            CallSortKey.TokensPerSecond => By(calls, c => c.OutputTokensPerSecond, sort.Descending),
+            CallSortKey.Retries => By(calls, c => c.Retries, sort.Descending),
+            _ => By(calls, c => c.At, sort.Descending),
+        };
+        return sorted.ThenByDescending(c => c.At).ThenByDescending(c => c.Id);
+    }
+
+    private static IOrderedQueryable<CallRecord> By<TKey>(IQueryable<CallRecord> calls, System.Linq.Expressions.Expression<Func<CallRecord, TKey>> key, bool descending) =>
+        descending ? calls.OrderByDescending(key) : calls.OrderBy(key);
 
     private const string LikeEscape = "\\";
 
