@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Bunit;
 using ControlPlane.Features.People;
 using ControlPlane.Infrastructure.Auth;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -13,7 +14,7 @@ namespace ControlPlane.Tests.Components;
 /// a signed-in demo person, with every other service taken from the real app (<see cref="DashboardApp"/>).
 /// MudBlazor's own script calls are answered loosely (bUnit has no browser); Playwright covers the real script.
 /// </summary>
-public abstract class DashboardContext : BunitContext
+public abstract class DashboardContext : BunitContext, IAsyncLifetime
 {
     private readonly AsyncServiceScope _appScope;
 
@@ -24,6 +25,8 @@ public abstract class DashboardContext : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddAuthorizationCore(Policies.AddTo);
+        // bUnit pre-registers a placeholder that throws on use; AuthorizeView must evaluate the app's real policies.
+        Services.AddSingleton<IAuthorizationService, DefaultAuthorizationService>();
         Services.AddCascadingAuthenticationState();
         Services.AddSingleton<SignedInPerson>();
         Services.AddSingleton<AuthenticationStateProvider>(sp => sp.GetRequiredService<SignedInPerson>());
@@ -50,6 +53,20 @@ public abstract class DashboardContext : BunitContext
     {
         await base.DisposeAsyncCore();
         await _appScope.DisposeAsync();
+        _disposedAsync = true;
+    }
+
+    // xUnit 2 disposes a test class with the synchronous Dispose, which MudBlazor's IAsyncDisposable-only services
+    // (popover, pointer-events) refuse; as an IAsyncLifetime the class is disposed asynchronously first.
+    private bool _disposedAsync;
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!_disposedAsync) base.Dispose(disposing);
     }
 
     /// <summary>Nobody until a test signs someone in.</summary>
