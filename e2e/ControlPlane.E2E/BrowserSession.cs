@@ -182,4 +182,31 @@ public sealed class BrowserSession : IAsyncDisposable
         }
         await context.CloseAsync();
     }
+
+    /// <summary>
+    /// The input of a MudBlazor text field, numeric field or autocomplete with this test id (MudBlazor puts unknown
+    /// attributes on the input; this also finds it when they land on the field's root).
+    /// </summary>
+    public static ILocator FieldInput(ILocator scope, string testId) =>
+        scope.Locator($"input[data-testid='{testId}'], [data-testid='{testId}'] input").First;
+
+    /// <summary>Types into a MudAutocomplete's input and picks the item with this text from the list it opens.</summary>
+    public async Task ChooseInMudAutocompleteAsync(ILocator input, string typed, string itemText)
+    {
+        await WiredAsync(input);
+        await input.FillAsync(typed);
+        var item = Page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = itemText });
+        await ClickAsync(item);
+        await Expect(input).ToHaveValueAsync(itemText);
+    }
+
+    /// <summary>
+    /// Asserts the page fits a window this wide: nothing makes the document wider than the viewport (wide tables
+    /// scroll inside their card instead).
+    /// </summary>
+    public async Task AssertFitsWidthAsync(int width, string what)
+    {
+        var scrollWidth = await Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(scrollWidth <= width, $"{what} is {scrollWidth} px wide, more than the {width} px window.");
+    }
 }
