@@ -1,9 +1,7 @@
 using ControlPlane.Components.Layout;
 using ControlPlane.Features.Gateway.Providers;
-using ControlPlane.Features.Keys;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.People;
-using ControlPlane.Features.Wallets;
 
 namespace ControlPlane.Tests.Components;
 
@@ -62,35 +60,6 @@ public sealed class ShellComponentTests
 
     public static TheoryData<string> AllRoles => [.. Roles.All];
 
-    [Theory]
-    [InlineData(0, "success")]
-    [InlineData(79.9, "success")]
-    [InlineData(80, "warning")]
-    [InlineData(100, "danger")]
-    [InlineData(130, "danger")]
-    public async Task A_utilisation_bar_takes_its_colour_from_the_thresholds(decimal spent, string style)
-    {
-        var row = new WalletRow(Guid.NewGuid(), "Team Sales", WalletOwners.Team, Guid.NewGuid(), null, 0, "Team Sales", 100m, 0m, WalletPeriods.Monthly,
-            DateTime.UtcNow, null, spent, 0m, [80, 90, 95], ExhaustionPolicies.Block, null, null, []);
-
-        var html = await StaticRenderer.RenderAsync<UtilisationBar>(parameters: new() { [nameof(UtilisationBar.Row)] = row });
-
-        Assert.Contains($"rz-progressbar-{style}", html, StringComparison.Ordinal);
-        Assert.Contains($">{spent.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} %<", html, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_wallet_without_a_limit_shows_no_bar()
-    {
-        var row = new WalletRow(Guid.NewGuid(), "Acme", WalletOwners.Organization, Guid.NewGuid(), null, 0, "Acme", null, 0m, WalletPeriods.None,
-            DateTime.UtcNow, null, 12m, 0m, [80], ExhaustionPolicies.Block, null, null, []);
-
-        var html = await StaticRenderer.RenderAsync<UtilisationBar>(parameters: new() { [nameof(UtilisationBar.Row)] = row });
-
-        Assert.DoesNotContain("rz-progressbar", html, StringComparison.Ordinal);
-        Assert.Contains(">no limit<", html, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task The_nav_lists_nothing_to_someone_not_signed_in()
     {
@@ -98,31 +67,6 @@ public sealed class ShellComponentTests
 
         Assert.DoesNotContain("href=", html, StringComparison.Ordinal);
         Assert.DoesNotContain("Gateway", html, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData(ApiKeyStatus.Active, "rz-badge-success")]
-    [InlineData(ApiKeyStatus.Expired, "rz-badge-warning")]
-    [InlineData(ApiKeyStatus.Revoked, "rz-badge-danger")]
-    public async Task A_key_status_badge_says_the_status_in_its_colour(ApiKeyStatus status, string cssClass)
-    {
-        var html = await StaticRenderer.RenderAsync<KeyStatusBadge>(parameters: new() { [nameof(KeyStatusBadge.Status)] = status });
-
-        Assert.Contains(cssClass, html, StringComparison.Ordinal);
-        Assert.Contains($">{status}<", html, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task The_shown_once_panel_holds_the_key_and_says_it_will_not_be_shown_again()
-    {
-        var html = await StaticRenderer.RenderAsync<ShownOnceKey>(parameters: new()
-        {
-            [nameof(ShownOnceKey.Name)] = "checkout",
-            [nameof(ShownOnceKey.Plaintext)] = "cp-live-0123456789abcdefghijklmnopqrstuvwxyzABCD",
-        });
-
-        Assert.Contains("cp-live-0123456789abcdefghijklmnopqrstuvwxyzABCD", html, StringComparison.Ordinal);
-        Assert.Contains("shown only this once", html, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -6,6 +6,7 @@ using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Tests.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace ControlPlane.Tests.Keys;
@@ -75,6 +76,24 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         dialogs.Find("[data-testid=key-done]").Click();
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=new-key]")));
         Assert.DoesNotContain(secret, dialogs.Markup + page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_clipboard_the_browser_refuses_is_answered_with_a_snackbar_saying_to_copy_by_hand()
+    {
+        await SignInAsAsync("adam.admin@acme.test");
+        JSInterop.SetupVoid("navigator.clipboard.writeText", _ => true).SetException(new JSException("Write permission denied."));
+        var (dialogs, _) = RenderPage();
+
+        await dialogs.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<ShownOnceKey>("Your new key", new DialogParameters<ShownOnceKey>
+        {
+            { k => k.Name, "checkout" },
+            { k => k.Plaintext, "cp-live-0123456789abcdefghijklmnopqrstuvwxyzABCD" },
+        }));
+        dialogs.WaitForElement("[data-testid=copy-key]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("copy it by hand", StringComparison.Ordinal)));
+        Assert.Equal("cp-live-0123456789abcdefghijklmnopqrstuvwxyzABCD", dialogs.Find("[data-testid=new-key-secret]").TextContent.Trim());
     }
 
     [Fact]
