@@ -46,22 +46,25 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await Expect(TeamBranch(page, "Research").Locator($"[data-testid=team-row][data-team='{team}']")).ToHaveCountAsync(0);
         await s.ScreenshotAsync("teams");
 
-        // Keys: a key for the new team.
+        // Keys: a key for the new team, made in a dialog.
         await BrowserSession.ClickAsync(Nav(page, "Keys"));
         await Expect(page).ToHaveURLAsync(new Regex("/keys$"));
         await Expect(page.GetByTestId("key-status").First).ToBeVisibleAsync();
         await BrowserSession.ClickAsync(page.GetByTestId("new-key-button"));
-        await s.ChooseAsync(page.GetByTestId("key-team"), $"Engineering / {team}");
-        await page.GetByTestId("key-name").FillAsync(keyName);
+        var form = page.GetByRole(AriaRole.Dialog).Filter(new() { Has = page.GetByTestId("create-key") });
+        await s.ChooseInMudAutocompleteAsync(BrowserSession.FieldInput(form, "key-team"), team, $"Engineering / {team}");
+        await BrowserSession.FieldInput(form, "key-name").FillAsync(keyName);
         await BrowserSession.ClickAsync(page.GetByTestId("create-key"));
 
-        // Shown once: the whole plaintext, cp-live- and 40 more characters.
+        // Shown once, in its own dialog: the whole plaintext, cp-live- and 40 more characters.
         var secretBox = page.GetByTestId("new-key-secret");
         await Expect(secretBox).ToHaveTextAsync(new Regex("^cp-live-[A-Za-z0-9]{40}$"));
+        await Expect(page.GetByRole(AriaRole.Dialog).Filter(new() { Has = secretBox })).ToContainTextAsync("shown only this once");
+        await Expect(page.GetByTestId("copy-key")).ToBeVisibleAsync();
         var secret = (await secretBox.InnerTextAsync()).Trim();
         Assert.Equal(48, secret.Length);
         var keyRow = KeyRow(page, keyName);
-        await Expect(keyRow).ToBeVisibleAsync();
+        await Expect(keyRow).ToBeAttachedAsync();
         await Expect(keyRow.GetByTestId("key-prefix")).ToHaveTextAsync($"{secret[..16]}…");
         await Expect(keyRow).ToContainTextAsync($"Engineering / {team}");
         await s.ScreenshotAsync("keys-created");
@@ -78,15 +81,25 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         Assert.DoesNotContain(secret, await page.ContentAsync(), StringComparison.Ordinal);
         await s.ScreenshotAsync("keys");
 
+        // Limits beside money, in their dialog.
+        await BrowserSession.ClickAsync(keyRow.GetByTestId("limits"));
+        var limits = page.GetByRole(AriaRole.Dialog).Filter(new() { Has = page.GetByTestId("limits-save") });
+        await BrowserSession.FieldInput(limits, "limit-rpm").FillAsync("60");
+        await BrowserSession.ClickAsync(page.GetByTestId("limits-save"));
+        await Expect(limits).ToHaveCountAsync(0);
+        await Expect(keyRow).ToContainTextAsync("60 req/min");
+        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "saved" })).ToBeVisibleAsync();
+
         // Revoke, confirmed in the dialog.
         await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Active");
         await BrowserSession.ClickAsync(keyRow.GetByTestId("revoke"));
-        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToContainTextAsync(keyName);
         await BrowserSession.ClickAsync(dialog.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }));
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Revoked");
         await Expect(keyRow.GetByTestId("revoke")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "revoked" })).ToBeVisibleAsync();
 
         // The server changed: a fresh page load says the same.
         await s.ReloadAsync();

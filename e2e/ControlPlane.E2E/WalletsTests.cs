@@ -27,39 +27,48 @@ public sealed class WalletsTests(RunningApp app, BrowserFixture browser, ITestOu
         await Expect(page.GetByTestId("chargeback-download")).ToHaveAttributeAsync("href", new Regex(@"^/wallets/chargeback\.csv\?from=\d{4}-\d{2}-01&to=\d{4}-\d{2}-\d{2}$"));
         await s.ScreenshotAsync("wallets-finance");
 
-        // A new limit for Sales.
+        // A new limit for Sales, in the editor dialog.
         await BrowserSession.ClickAsync(sales.GetByTestId("edit-wallet"));
-        var editor = page.GetByTestId("wallet-editor");
-        await Expect(editor.GetByTestId("wallet-editor-title")).ToHaveTextAsync("Budget of Team Sales");
-        await page.GetByTestId("wallet-limit").FillAsync("6");
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        var title = page.GetByTestId("wallet-editor-title");
+        await Expect(title).ToHaveTextAsync("Budget of Team Sales");
+        await BrowserSession.FieldInput(dialog, "wallet-limit").FillAsync("6");
         await s.ScreenshotAsync("wallets-edit");
         await BrowserSession.ClickAsync(page.GetByTestId("save-wallet"));
-        await Expect(editor).ToHaveCountAsync(0);
+        await Expect(title).ToHaveCountAsync(0);
+        await Expect(Snackbar(page).Filter(new() { HasText = "Budget saved: Team Sales, $6.00 monthly" })).ToBeVisibleAsync();
         await Expect(sales.GetByTestId("wallet-limit-value")).ToHaveTextAsync("$6.00");
         await Expect(sales.GetByTestId("utilisation-text")).ToHaveTextAsync(new Regex(@"^\d+\.\d %$"));
 
         // A budget for the Sales key, which has none: it sits under the team's.
         await BrowserSession.ClickAsync(page.GetByTestId("add-budget"));
-        await Expect(editor.GetByTestId("wallet-editor-title")).ToHaveTextAsync("Add a budget");
-        var owner = page.GetByTestId("wallet-owner");
-        await BrowserSession.ClickAsync(owner);
-        await BrowserSession.ClickAsync(page.Locator(".rz-dropdown-panel:visible li.rz-dropdown-item[aria-label^='Key sales-assistant']"));
-        await page.GetByTestId("wallet-limit").FillAsync("2.5");
+        await Expect(title).ToHaveTextAsync("Add a budget");
+        var owner = BrowserSession.FieldInput(dialog, "wallet-owner");
+        await BrowserSession.WiredAsync(owner);
+        await owner.FillAsync("sales-assistant");
+        await BrowserSession.ClickAsync(page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex(@"^\s*Key sales-assistant ") }));
+        await Expect(owner).ToHaveValueAsync(new Regex("^Key sales-assistant "));
+        await BrowserSession.FieldInput(dialog, "wallet-limit").FillAsync("2.5");
         await BrowserSession.ClickAsync(page.GetByTestId("save-wallet"));
-        await Expect(editor).ToHaveCountAsync(0);
+        await Expect(title).ToHaveCountAsync(0);
         var key = Row(page, "Key sales-assistant");
         await Expect(key).ToBeVisibleAsync();
         await Expect(key.GetByTestId("wallet-limit-value")).ToHaveTextAsync("$2.50");
-        await Expect(key.GetByTestId("utilisation").Locator(".rz-progressbar")).ToBeVisibleAsync();
+        await Expect(key.GetByTestId("utilisation").Locator(".mud-progress-linear")).ToBeVisibleAsync();
         await Expect(key.Locator(".cp-indent-1, .cp-indent-2, .cp-indent-3, .cp-indent-4")).ToHaveCountAsync(1); // under the team's budget
 
-        // A limit above the team's is refused in words.
+        // A limit above the team's is refused in words, beside the form and in a snackbar.
         await BrowserSession.ClickAsync(key.GetByTestId("edit-wallet"));
-        await page.GetByTestId("wallet-limit").FillAsync("60");
+        await BrowserSession.FieldInput(dialog, "wallet-limit").FillAsync("60");
         await BrowserSession.ClickAsync(page.GetByTestId("save-wallet"));
         await Expect(page.GetByTestId("form-error")).ToContainTextAsync("cannot exceed the parent budget's limit of 6 USD");
+        await Expect(Snackbar(page).Filter(new() { HasText = "was not saved" })).ToBeVisibleAsync();
         await BrowserSession.ClickAsync(page.GetByTestId("cancel-wallet"));
-        await Expect(editor).ToHaveCountAsync(0);
+        await Expect(title).ToHaveCountAsync(0);
+
+        // A budget opens to its card (where its burn chart sits) with its own events.
+        await BrowserSession.ClickAsync(Row(page, "Team Sales").Locator("td").First.Locator("button"));
+        await Expect(page.GetByTestId("wallet-card")).ToBeVisibleAsync();
 
         await Expect(page.GetByTestId("wallet-event").First).ToBeVisibleAsync();
         await s.ScreenshotAsync("wallets-added");
@@ -84,6 +93,21 @@ public sealed class WalletsTests(RunningApp app, BrowserFixture browser, ITestOu
         await s.ScreenshotAsync("wallets-member");
         s.AssertNoBrowserErrors();
     }
+
+    [Fact]
+    public async Task Wallets_fit_a_1280_pixel_window()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        await s.Page.SetViewportSizeAsync(1280, 800);
+        await s.SignInAsAsync("Fiona Finance", "/wallets");
+        await Expect(s.Page.GetByTestId("edit-wallet").First).ToBeVisibleAsync();
+
+        await s.AssertFitsWidthAsync(1280, "/wallets as a FinanceAdmin");
+        await s.ScreenshotAsync("wallets-1280");
+        s.AssertNoBrowserErrors();
+    }
+
+    private static ILocator Snackbar(IPage page) => page.Locator(".mud-snackbar");
 
     private static ILocator Row(IPage page, string text) =>
         page.GetByTestId("wallets-grid").Locator("tbody tr").Filter(new() { Has = page.GetByTestId("wallet-row").GetByText(text) });

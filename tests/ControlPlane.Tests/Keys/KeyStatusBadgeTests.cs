@@ -1,0 +1,43 @@
+using Bunit;
+using ControlPlane.Features.Keys;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace ControlPlane.Tests.Keys;
+
+public sealed class KeyStatusBadgeTests : BunitContext, IAsyncLifetime
+{
+    // xUnit 2 disposes synchronously; MudBlazor's key interceptor disposes only asynchronously (as in DashboardContext).
+    private bool disposedAsync;
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        disposedAsync = true;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposedAsync) base.Dispose(disposing);
+    }
+
+    public KeyStatusBadgeTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+    }
+
+    [Theory]
+    [InlineData(ApiKeyStatus.Active, Color.Success)]
+    [InlineData(ApiKeyStatus.Expired, Color.Warning)]
+    [InlineData(ApiKeyStatus.Revoked, Color.Error)]
+    public void A_key_status_badge_says_the_status_in_its_colour(ApiKeyStatus status, Color colour)
+    {
+        var badge = Render<KeyStatusBadge>(p => p.Add(b => b.Status, status));
+
+        Assert.Equal(colour, badge.FindComponent<MudChip<string>>().Instance.Color);
+        Assert.Equal(status.ToString(), badge.Find("[data-testid=key-status]").TextContent.Trim());
+    }
+}
