@@ -10,7 +10,7 @@ namespace ControlPlane.E2E;
 
 /// <summary>
 /// One test's browser context and page on the running app, with the helpers every flow needs: dev sign-in, waiting
-/// for the Blazor circuit, Radzen dropdowns and screenshots. Console errors and uncaught page errors are collected;
+/// for the Blazor circuit, MudBlazor selects and screenshots. Console errors and uncaught page errors are collected;
 /// <see cref="AssertNoBrowserErrors"/> fails the test on any.
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
@@ -129,22 +129,6 @@ public sealed class BrowserSession : IAsyncDisposable
         await Expect(locator).ToBeVisibleAsync();
         await WiredAsync(locator);
         await locator.ClickAsync();
-    }
-
-    /// <summary>
-    /// Picks an item in a Radzen dropdown: a click opens its popup (a sibling .rz-dropdown-panel), whose items are
-    /// li.rz-dropdown-item with aria-label = the item's text.
-    /// </summary>
-    public async Task ChooseAsync(ILocator dropdown, string itemText)
-    {
-        await ClickAsync(dropdown);
-        var popupId = await dropdown.GetAttributeAsync("aria-controls");
-        var popup = popupId is { Length: > 0 } ? Page.Locator($"[id='{popupId}']") : Page.Locator(".rz-dropdown-panel:visible");
-        await Expect(popup).ToBeVisibleAsync();
-        var item = popup.Locator($"li.rz-dropdown-item[aria-label='{itemText.Replace("'", "\\'", StringComparison.Ordinal)}']");
-        await ClickAsync(item);
-        await Expect(popup).ToBeHiddenAsync();
-        await Expect(dropdown.Locator(".rz-dropdown-label, .rz-inputtext").First).ToHaveTextAsync(itemText);
     }
 
     /// <summary>A full-page screenshot under e2e/ControlPlane.E2E/bin/screenshots (not committed).</summary>

@@ -1,10 +1,9 @@
 using ControlPlane.Components.Layout;
 using MudBlazor.Services;
-using Radzen;
 
 namespace ControlPlane.Components;
 
-/// <summary>The Blazor Server shell: interactive components, MudBlazor (and Radzen while pages move), the middleware order and static assets.</summary>
+/// <summary>The Blazor Server shell: interactive components, MudBlazor, the middleware order and static assets.</summary>
 public static class Shell
 {
     /// <summary>Name of the cascading value that carries the signed-in person's remembered theme to the layouts.</summary>
@@ -14,7 +13,6 @@ public static class Shell
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddRadzenComponents();
         builder.Services.AddScoped<ThemePreferences>();
         builder.Services.AddHttpContextAccessor();
         // Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto, so the session cookie is Secure and

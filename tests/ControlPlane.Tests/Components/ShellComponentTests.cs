@@ -1,9 +1,7 @@
 using Bunit;
 using ControlPlane.Components;
 using ControlPlane.Components.Layout;
-using ControlPlane.Features.Keys;
 using ControlPlane.Features.People;
-using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
@@ -14,17 +12,10 @@ namespace ControlPlane.Tests.Components;
 
 /// <summary>
 /// The shell in bUnit over the real app: the nav drawn from NavTree for each role, breadcrumbs, and the per-person
-/// theme. (The StaticRenderer tests below belong to pages that other folders are moving to MudBlazor.)
+/// theme.
 /// </summary>
-public sealed class ShellComponentTests : DashboardContext, IClassFixture<DashboardApp>
+public sealed class ShellComponentTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>
 {
-    public ShellComponentTests(DashboardApp app) : base(app)
-    {
-        // The layout still hosts Radzen's dialogs for the pages not yet moved: its services must see bUnit's navigation.
-        // Remove with Radzen.
-        Radzen.ServiceCollectionExtensions.AddRadzenComponents(Services);
-    }
-
     /// <summary>A demo person of each role, as DemoData seeds them.</summary>
     public static TheoryData<string, string> PersonOfEachRole => new()
     {
