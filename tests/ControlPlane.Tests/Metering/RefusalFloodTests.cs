@@ -85,9 +85,9 @@ public abstract class RefusalFloodTests<TApp>(TApp gateway) where TApp : Gateway
         Guid revokedId;
         await using (var scope = node.Services.CreateAsyncScope())
         {
-            await using var db = gateway.App.OpenDb();
+            await using var keysDb = gateway.App.OpenDb();
             var prefix = KeySecret.PrefixOf(revoked);
-            revokedId = (await db.ApiKeys.AsNoTracking().Where(k => k.Prefix == prefix).SingleAsync()).Id;
+            revokedId = (await keysDb.ApiKeys.AsNoTracking().Where(k => k.Prefix == prefix).SingleAsync()).Id;
             var done = await scope.ServiceProvider.GetRequiredService<KeyService>().RevokeAsync(Actor.CommandLine, revokedId);
             Assert.True(done.Succeeded, done.Error);
         }
