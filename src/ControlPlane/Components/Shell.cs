@@ -1,4 +1,5 @@
 using ControlPlane.Components.Layout;
+using ControlPlane.Infrastructure.Http;
 using MudBlazor.Services;
 
 namespace ControlPlane.Components;
@@ -17,13 +18,13 @@ public static class Shell
         builder.Services.AddHttpContextAccessor();
         // Behind a TLS-terminating proxy the scheme comes from X-Forwarded-Proto, so the session cookie is Secure and
         // links say https. Only proxies on loopback are trusted by default; add others under ForwardedHeaders.
-        builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(options =>
-            options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto);
+        builder.AddTrustedProxies();
         return builder;
     }
 
     public static WebApplication UseShell(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);

@@ -60,6 +60,10 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         // Failover: "failover" is served by fake-azure first (configuration order), then fake-openai.
         settings["Gateway:Providers:fake-azure:Models:failover"] = Aliases["azure-gpt"].Model;
         settings["Gateway:Providers:fake-openai:Models:failover"] = Aliases["gpt"].Model;
+        // The tests here look up each call's own row by its request id, refused ones too: every refusal is sampled
+        // (RefusalFloodTests sets the production defaults to test the counting).
+        settings["Gateway:RefusalSamplesPerMinute"] = "1000000";
+        settings["Gateway:RefusalRowCapacity"] = "1000000";
         AddSettings(settings);
         Settings = settings;
         App = new AppFactory(await CreateDatabaseAsync(), settings: settings);

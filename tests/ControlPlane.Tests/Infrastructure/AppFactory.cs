@@ -10,7 +10,7 @@ namespace ControlPlane.Tests.Infrastructure;
 /// The real app (Program.cs, middleware, real database) on the test server, or with <see cref="ListenOnLoopback"/>
 /// on Kestrel at 127.0.0.1, so that real clients (the OpenAI and Anthropic SDKs, node) call it over real sockets.
 /// </summary>
-public sealed class AppFactory(TestDatabase database, string environment = "Development", bool seedDemoData = true,
+public sealed class AppFactory(TestDatabase database, string environment = "Development", bool? seedDemoData = true,
     IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public TestDatabase Database => database;
@@ -20,7 +20,8 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
         builder.UseEnvironment(environment);
         builder.UseSetting("Database:Provider", database.Provider.ToString());
         builder.UseSetting("Database:ConnectionString", database.ConnectionString);
-        builder.UseSetting("Database:SeedDemoData", seedDemoData.ToString());
+        // null: the setting left unset, as in a deployment that never mentions it.
+        if (seedDemoData is { } seed) builder.UseSetting("Database:SeedDemoData", seed.ToString());
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
     }
 

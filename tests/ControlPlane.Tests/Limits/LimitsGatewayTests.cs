@@ -228,6 +228,36 @@ public abstract class LimitsGatewayTests<TApp>(TApp gateway) : IDisposable where
         Assert.True(ring.TryFind(plaintext, out var entryInRing));
         Assert.Equal((60, 100_000, 500), (entryInRing.RequestsPerMinute, entryInRing.TokensPerMinute, entryInRing.CallerCeilingCalls));
     }
+
+    [Fact]
+    public async Task A_team_lead_can_tighten_but_not_lift_the_limits_an_admin_set_on_a_key()
+    {
+        var id = await KeyIdAsync(await gateway.CreateKeyAsync("Platform"));
+        var admin = await gateway.App.ActorAsync(DemoOrg.Adam);
+        var lead = await gateway.App.ActorAsync(DemoOrg.Leo); // lead of Platform
+        Assert.True((await SetAsync(admin, id, 10, 5_000, 100)).Succeeded);
+
+        var raised = await SetAsync(lead, id, 1_000, 5_000, 100);
+        var removed = await SetAsync(lead, id, 10, null, 100);
+        var ceilingToDefault = await SetAsync(lead, id, 10, 5_000, null); // the default ceiling (1,000) is looser than 100
+        Assert.False(raised.Succeeded);
+        Assert.Contains("requests-per-minute", raised.Error, StringComparison.Ordinal);
+        Assert.False(removed.Succeeded);
+        Assert.Contains("tokens-per-minute", removed.Error, StringComparison.Ordinal);
+        Assert.False(ceilingToDefault.Succeeded);
+        Assert.Contains("caller ceiling", ceilingToDefault.Error, StringComparison.Ordinal);
+
+        var tightened = await SetAsync(lead, id, 5, 5_000, 50);
+        Assert.True(tightened.Succeeded, tightened.Error);
+        var liftedByAdmin = await SetAsync(admin, id, null, null, null);
+        Assert.True(liftedByAdmin.Succeeded, liftedByAdmin.Error);
+
+        await using var db = gateway.App.OpenDb();
+        var row = await db.ApiKeys.AsNoTracking().SingleAsync(k => k.Id == id);
+        Assert.Equal(((int?)null, (int?)null, (int?)null), (row.RequestsPerMinute, row.TokensPerMinute, row.CallerCeilingCalls));
+        var audit = await db.AuditEntries.AsNoTracking().Where(e => e.Action == "key.limits" && e.Target == $"key:{row.Prefix}").Select(e => e.Actor).ToListAsync();
+        Assert.Equal(3, audit.Count); // the refused attempts changed nothing and wrote nothing
+    }
 }
 
 public sealed class LimitsGatewayTests_on_Sqlite(SqliteGatewayApp g) : LimitsGatewayTests<SqliteGatewayApp>(g), IClassFixture<SqliteGatewayApp>;

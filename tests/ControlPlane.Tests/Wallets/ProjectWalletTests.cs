@@ -59,9 +59,9 @@ public abstract class ProjectWalletTests<TApp>(TApp gateway) : IDisposable where
             Assert.True((await projects.CreateAsync(Admin, team, "x")).Succeeded);
             Assert.False((await projects.CreateAsync(Admin, team, "x")).Succeeded);
             Assert.False((await projects.CreateAsync(Admin, team, "")).Succeeded);
-            Assert.Equal(["x"], (await projects.ListAsync(team)).Select(p => p.Name));
+            Assert.Equal(["x"], (await projects.ListAsync(Admin, team)).Select(p => p.Name));
             var other = (await sp.GetRequiredService<ControlPlane.Features.Teams.TeamDirectory>().FindByNameAsync("Sales"))!;
-            var wrongTeam = await sp.GetRequiredService<KeyService>().CreateAsync(Admin, other.Id, "k", null, (await projects.ListAsync(team))[0].Id);
+            var wrongTeam = await sp.GetRequiredService<KeyService>().CreateAsync(Admin, other.Id, "k", null, (await projects.ListAsync(Admin, team))[0].Id);
             Assert.False(wrongTeam.Succeeded);
             return true;
         });

@@ -123,8 +123,24 @@ public abstract class WalletConcurrencyTests<TApp>(TApp gateway) : IDisposable w
         var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
         Assert.Equal("budget_exhausted", error.GetProperty("code").GetString());
         Assert.StartsWith("Team Parent-", error.GetProperty("wallet").GetProperty("name").GetString(), StringComparison.Ordinal);
-        Assert.Equal("0.001", error.GetProperty("wallet").GetProperty("limit").GetString()!.TrimEnd('0'));
+        // A parent team's wallet is named, never measured: its limit and spend are not the key holder's to read.
+        foreach (var hidden in new[] { "limit", "ceiling", "spent", "leased", "available" })
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, error.GetProperty("wallet").GetProperty(hidden).ValueKind);
+        Assert.False(error.GetProperty("wallet").TryGetProperty("id", out _));
+        Assert.DoesNotContain("0.001", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(error.TryGetProperty("request_transfer", out _));
+
+        // Budget headers name and measure only the wallets the key's holder may see: the child's, not the parent's.
+        await gateway.App.WithScopeAsync(async sp =>
+        {
+            await using var db = gateway.App.OpenDb();
+            await db.Wallets.Where(w => w.OwnerId == parent).ExecuteUpdateAsync(s => s.SetProperty(w => w.Limit, 5m));
+            await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ControlPlane.Features.Wallets.WalletBook>(sp).ReloadAsync();
+            return true;
+        });
+        var served = await client.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.StartsWith("Team%20Child-", served.Headers.GetValues("X-ControlPlane-Budget-Wallet").Single(), StringComparison.Ordinal);
     }
 
     private async Task<string> TeamName(Guid teamId)

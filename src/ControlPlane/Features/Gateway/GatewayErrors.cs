@@ -41,13 +41,21 @@ public static class GatewayErrors
         json.WriteString("code", "budget_exhausted");
         json.WriteString("message", refusal.Message);
         json.WriteStartObject("wallet");
-        if (refusal.WalletId is { } walletId) json.WriteString("id", walletId);
+        if (refusal.Shown && refusal.WalletId is { } walletId) json.WriteString("id", walletId);
         json.WriteString("name", refusal.WalletName);
-        json.WriteString("limit", Money(refusal.Limit));
-        json.WriteString("ceiling", Money(refusal.Ceiling ?? refusal.Limit)); // limit plus overdraft
-        json.WriteString("spent", Money(refusal.Spent));
-        json.WriteString("leased", Money(refusal.Leased)); // held by gateway nodes for calls in flight
-        json.WriteString("available", Money(refusal.Available)); // ceiling - spent - leased
+        if (refusal.Shown)
+        {
+            json.WriteString("limit", Money(refusal.Limit));
+            json.WriteString("ceiling", Money(refusal.Ceiling ?? refusal.Limit)); // limit plus overdraft
+            json.WriteString("spent", Money(refusal.Spent));
+            json.WriteString("leased", Money(refusal.Leased)); // held by gateway nodes for calls in flight
+            json.WriteString("available", Money(refusal.Available)); // ceiling - spent - leased
+        }
+        else
+        {
+            // A parent team's or the organisation's wallet: named, not measured (its numbers are not the key holder's).
+            foreach (var hidden in (ReadOnlySpan<string>)["limit", "ceiling", "spent", "leased", "available"]) json.WriteNull(hidden);
+        }
         if (refusal.PeriodEndsAt is { } ends)
         {
             json.WriteString("period_ends_at", ends);

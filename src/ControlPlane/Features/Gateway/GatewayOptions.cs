@@ -36,6 +36,21 @@ public sealed class GatewayOptions
     public int CallLogCapacity { get; set; } = 20_000;
 
     /// <summary>
+    /// Refusal rows (one per key, reason and minute, with a count) counted and not yet written: the refusals' own
+    /// bound, apart from <see cref="CallLogCapacity"/>, so refused calls never take a served call's room. When it is
+    /// full, a refusal that needs a new row is dropped and counted (controlplane.calls.refusals_dropped).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int RefusalRowCapacity { get; set; } = 2_000;
+
+    /// <summary>
+    /// Refusals of one key and reason written as rows of their own in each minute (so the Calls page shows them at
+    /// once); the rest of the minute become one row with their count when the minute is over. 0: only that row.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RefusalSamplesPerMinute { get; set; } = 1;
+
+    /// <summary>
     /// How long a stopping node may take (the host's shutdown timeout): in-flight calls finish, the call log is
     /// written out, then leases are returned. A database down at that moment can make the drain take longer.
     /// </summary>

@@ -12,9 +12,16 @@ public sealed record Hold(decimal Amount, object? State = null);
 /// flight; <see cref="Available"/> = <see cref="Ceiling"/> − <see cref="Spent"/> − <see cref="Leased"/>.
 /// </summary>
 public sealed record HoldRefusal(string WalletName, decimal Limit, decimal Spent, decimal Available, DateTime? PeriodEndsAt, string Message, string? DowngradeTo = null,
-    Guid? WalletId = null, decimal Leased = 0, decimal? Ceiling = null);
+    Guid? WalletId = null, decimal Leased = 0, decimal? Ceiling = null)
+{
+    /// <summary>
+    /// Whether the key's holder may see the wallet's numbers (its own key's, project's or team's wallet). False for a
+    /// parent team's or the organisation's: the 402 names the wallet and when it resets, never its limit or spend.
+    /// </summary>
+    public bool Shown { get; init; } = true;
+}
 
-/// <summary>What the tightest wallet of a key has left, for the response headers.</summary>
+/// <summary>What the tightest wallet of a key that its holder may see has left, for the response headers.</summary>
 public readonly record struct BudgetView(string WalletName, decimal Remaining);
 
 /// <summary>

@@ -14,9 +14,14 @@ namespace ControlPlane.Features.Limits;
 public sealed record KeyLimits(int? RequestsPerMinute, int? TokensPerMinute, int? CallerCeilingCalls);
 
 /// <summary>
-/// Sets a key's limits beside money: Owners and Admins for any key, a team lead for their teams' keys. Every change
-/// is audited, and this node's gateway applies it before the caller hears back (other nodes within seconds, when
-/// their key rings reload).
+/// Sets a key's limits beside money: Owners and Admins for any key, a team lead for their teams' keys, but only to
+/// tighten them. Every change is audited, and this node's gateway applies it before the caller hears back (other
+/// nodes within seconds, when their key rings reload).
+/// <para>
+/// Why tighten-only rather than remembering who set a limit: a limit may have been set by an Admin (to stop a
+/// runaway job) and then tightened by a lead; the lead lifting "their own" change would lift the Admin's too. A lead
+/// may always make a key safer; making it less safe (a higher limit, or none) is an Owner's or an Admin's call.
+/// </para>
 /// </summary>
 public sealed class KeyLimitsService(
     IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, AuditLog audit, KeyRing ring, EventBus events, IOptions<LimitsOptions> options)
@@ -34,6 +39,9 @@ public sealed class KeyLimitsService(
         if (!(await teams.ManagedByAsync(actor, ct)).Includes(key.TeamId))
             return Outcome.Fail<KeyLimits>("You can change limits only of keys of teams you manage.");
 
+        if (!actor.CanManageAllTeams && Lifted(key, requestsPerMinute, tokensPerMinute, callerCeiling) is { } lifted)
+            return Outcome.Fail<KeyLimits>($"Team leads can only tighten a key's limits; raising or removing the {lifted} needs an Owner or an Admin.");
+
         key.RequestsPerMinute = requestsPerMinute;
         key.TokensPerMinute = tokensPerMinute;
         key.CallerCeilingCalls = callerCeiling;
@@ -41,6 +49,18 @@ public sealed class KeyLimitsService(
         await ring.ReloadAsync(ct);
         events.Publish(new KeysChanged());
         return new KeyLimits(requestsPerMinute, tokensPerMinute, callerCeiling);
+    }
+
+    /// <summary>The first limit the new values would loosen (raise, or remove), or null when every one stays or tightens.</summary>
+    private string? Lifted(ApiKey key, int? requestsPerMinute, int? tokensPerMinute, int? callerCeiling)
+    {
+        static long Effective(int? limit) => limit ?? long.MaxValue; // no limit is the loosest
+        var defaultCeiling = options.Value.CallerCeiling.Calls;
+        long Ceiling(int? calls) => calls ?? (defaultCeiling > 0 ? defaultCeiling : long.MaxValue);
+        if (Effective(requestsPerMinute) > Effective(key.RequestsPerMinute)) return "requests-per-minute limit";
+        if (Effective(tokensPerMinute) > Effective(key.TokensPerMinute)) return "tokens-per-minute limit";
+        if (Ceiling(callerCeiling) > Ceiling(key.CallerCeilingCalls)) return "caller ceiling";
+        return null;
     }
 
     private string Describe(string name, int? requestsPerMinute, int? tokensPerMinute, int? callerCeiling)

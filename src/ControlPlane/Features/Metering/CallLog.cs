@@ -23,22 +23,32 @@ public interface ICallBatchHook
 
 /// <summary>
 /// The bounded queue between the gateway and <see cref="CallLogWriter"/>. When it is full, writers wait: the
-/// gateway slows down rather than losing a row. It also says whether the writer is alive (the gateway refuses new
-/// holds when it is not) and lets shutdown wait until every queued row and charge is written.
+/// gateway slows down rather than losing a row. Refusals never take its room: they are counted in the
+/// <see cref="Refusals"/> tally (one row per key, reason and minute, on a bounded path of their own), so a key that
+/// keeps being refused cannot make served calls wait. It also says whether the writer is alive (the gateway refuses
+/// new holds when it is not) and lets shutdown wait until every queued row and charge is written.
 /// </summary>
-public sealed partial class CallLog
+public sealed partial class CallLog : IDisposable
 {
     private readonly Channel<MeteredCall> _channel;
+    // Refusal rows (samples, and counted rows whose minute is over) on their way to the writer: bounded by the tally.
+    private readonly Channel<MeteredCall> _refusalRows = Channel.CreateUnbounded<MeteredCall>();
+    private readonly ITimer _refusalClock;
+    private long _waited;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger<CallLog> _logger;
     private volatile Exception? _writerDied;
     private readonly Counter<long> _recorded;
     private readonly Counter<long> _estimated;
     private readonly Counter<long> _unpriced;
+    private readonly Counter<long> _waits;
 
-    public CallLog(IOptions<GatewayOptions> options, IMeterFactory meters, ILogger<CallLog> logger)
+    public CallLog(IOptions<GatewayOptions> options, IMeterFactory meters, ILogger<CallLog> logger, TimeProvider clock)
     {
         _logger = logger;
+        Refusals = new RefusalTally(options.Value.RefusalRowCapacity, options.Value.RefusalSamplesPerMinute, clock);
+        // Each second, the rows of minutes that are over go to the writer.
+        _refusalClock = clock.CreateTimer(_ => MoveClosedRefusals(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         _channel = Channel.CreateBounded<MeteredCall>(new BoundedChannelOptions(options.Value.CallLogCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -48,9 +58,34 @@ public sealed partial class CallLog
         _recorded = meter.CreateCounter<long>("controlplane.calls", description: "Calls metered");
         _estimated = meter.CreateCounter<long>("controlplane.calls.usage_estimated", description: "Calls whose usage the provider did not report");
         _unpriced = meter.CreateCounter<long>("controlplane.calls.unpriced", description: "Calls allowed to a model with no price");
+        _waits = meter.CreateCounter<long>("controlplane.calls.log_waits", description: "Calls that waited for room in the call-log queue");
+        meter.CreateObservableCounter("controlplane.calls.refusals_counted", () => Refusals.Counted, description: "Refused calls counted into per-minute refusal rows");
+        meter.CreateObservableCounter("controlplane.calls.refusals_dropped", () => Refusals.Dropped, description: "Refused calls dropped because the refusal rows were full");
     }
 
     internal ChannelReader<MeteredCall> Reader => _channel.Reader;
+
+    /// <summary>Refusal rows ready to be written: samples, and counted rows whose minute is over.</summary>
+    internal ChannelReader<MeteredCall> RefusalRows => _refusalRows.Reader;
+
+    /// <summary>Refused calls, sampled and counted per key, reason and minute instead of queued one by one.</summary>
+    public RefusalTally Refusals { get; }
+
+    /// <summary>Calls that found the queue full and had to wait for the writer: served calls should never.</summary>
+    public long CallsThatWaited => Interlocked.Read(ref _waited);
+
+    /// <summary>Sends the counted rows of minutes that are over to the writer now (a timer does it each second).</summary>
+    public void MoveClosedRefusals() => MoveRefusals(all: false);
+
+    private void MoveRefusals(bool all)
+    {
+        foreach (var row in Refusals.TakeClosed(all))
+        {
+            if (_refusalRows.Writer.TryWrite(row)) continue;
+            Refusals.Written(1); // the log is stopped: the row is in the log, not waited on
+            LogUnqueued(_logger, row.Record.Id, new RowDump(row));
+        }
+    }
 
     /// <summary>
     /// Queues the call, its text cleaned first (<see cref="CallText"/>); completes at once unless the writer is behind
@@ -63,6 +98,16 @@ public sealed partial class CallLog
         _recorded.Add(1);
         if (call.Record.UsageSource == UsageSource.Estimated) _estimated.Add(1);
         if (call.Record.Unpriced) _unpriced.Add(1);
+        if (RefusalTally.IsRefusal(call))
+        {
+            // Sampled onto the refusal path, counted into its minute's row, or dropped and counted: never waited on.
+            if (Refusals.Add(call) == RefusalTally.Outcome.Sampled && !_refusalRows.Writer.TryWrite(call))
+            {
+                Refusals.Written(1);
+                LogUnqueued(_logger, call.Record.Id, new RowDump(call));
+            }
+            return ValueTask.CompletedTask;
+        }
         if (_channel.Writer.TryWrite(call)) return ValueTask.CompletedTask;
         if (_writerDied is not null || _drained.Task.IsCompleted)
         {
@@ -75,6 +120,8 @@ public sealed partial class CallLog
 
     private async ValueTask WriteWhenRoomAsync(MeteredCall call)
     {
+        Interlocked.Increment(ref _waited);
+        _waits.Add(1);
         try
         {
             await _channel.Writer.WriteAsync(call, CancellationToken.None);
@@ -101,7 +148,16 @@ public sealed partial class CallLog
         await _drained.Task.WaitAsync(ct);
     }
 
-    internal void Complete() => _channel.Writer.TryComplete();
+    public void Dispose() => _refusalClock.Dispose();
+
+    internal void Complete()
+    {
+        _refusalClock.Dispose();
+        Refusals.Close();
+        MoveRefusals(all: true);
+        _refusalRows.Writer.TryComplete();
+        _channel.Writer.TryComplete();
+    }
 
     /// <summary>The writer finished: the queue was completed and everything in it written.</summary>
     internal void MarkDrained() => _drained.TrySetResult();
@@ -115,6 +171,7 @@ public sealed partial class CallLog
         _writerDied = failure;
         Complete();
         while (_channel.Reader.TryRead(out var stranded)) LogUnqueued(_logger, stranded.Record.Id, new RowDump(stranded));
+        while (_refusalRows.Reader.TryRead(out var stranded)) LogUnqueued(_logger, stranded.Record.Id, new RowDump(stranded));
         _drained.TrySetResult();
     }
 

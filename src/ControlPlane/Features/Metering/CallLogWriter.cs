@@ -36,10 +36,19 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
         try
         {
             var batch = new List<MeteredCall>(BatchSize);
-            while (await log.Reader.WaitToReadAsync(CancellationToken.None))
+            while (await WaitForRowsAsync())
             {
+                // Served calls first; refusal rows fill what room is left in the batch.
                 while (batch.Count < BatchSize && log.Reader.TryRead(out var call)) batch.Add(call);
+                var refusals = 0;
+                while (batch.Count < BatchSize && log.RefusalRows.TryRead(out var row))
+                {
+                    batch.Add(row);
+                    refusals++;
+                }
+                if (batch.Count == 0) continue;
                 await WriteUntilItLandsAsync(batch);
+                log.Refusals.Written(refusals);
                 batch.Clear();
             }
             log.MarkDrained();
@@ -49,6 +58,32 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
             // Not rethrown: that would stop the whole host. The gateway answers 503 instead, and /ready says why.
             LogWriterDied(logger, ex);
             log.MarkWriterDead(ex);
+        }
+    }
+
+    // The writer's waits on each queue, kept across rounds: a wait is started again only once it has answered.
+    private Task<bool>? _callsWait, _refusalsWait;
+
+    /// <summary>Waits until either queue has a row; false once both are completed and empty.</summary>
+    private async Task<bool> WaitForRowsAsync()
+    {
+        while (true)
+        {
+            _callsWait ??= log.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
+            _refusalsWait ??= log.RefusalRows.WaitToReadAsync(CancellationToken.None).AsTask();
+            if (_callsWait.IsCompleted && await _callsWait)
+            {
+                _callsWait = null;
+                return true;
+            }
+            if (_refusalsWait.IsCompleted && await _refusalsWait)
+            {
+                _refusalsWait = null;
+                return true;
+            }
+            // A wait that answered false is a queue completed and empty: only the other one is left to wait on.
+            if (_callsWait.IsCompleted && _refusalsWait.IsCompleted) return false;
+            await Task.WhenAny(_callsWait.IsCompleted ? _refusalsWait : _refusalsWait.IsCompleted ? _callsWait : Task.WhenAny(_callsWait, _refusalsWait));
         }
     }
 
@@ -173,6 +208,7 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
         LatencyMs = r.LatencyMs,
         RequestBytes = r.RequestBytes,
         ResponseBytes = r.ResponseBytes,
+        Count = r.Count,
     };
 
     private async Task WriteAsync(IReadOnlyList<MeteredCall> batch, bool rows)

@@ -56,9 +56,15 @@ public sealed record CallRow(
     /// <summary>The id the gateway returned to the caller in X-Request-Id.</summary>
     public string RequestId => $"req_{Id:N}";
     public bool Failed => ErrorClass is not null;
+
+    /// <summary>
+    /// How many calls the row stands for: 1, or for a refusal row every refusal of its key and reason in its minute
+    /// (the page shows "× Count" beside the status when it is more than 1).
+    /// </summary>
+    public int Count { get; init; } = 1;
 }
 
-/// <summary>Sums over every call a filter matches, not only the page shown.</summary>
+/// <summary>Sums over every call a filter matches, not only the page shown; a refusal row counts as the refusals it stands for.</summary>
 public sealed record CallTotals(int Calls, int Errors, long InputTokens, long CachedInputTokens, long OutputTokens, decimal Cost, int Unpriced)
 {
     public static CallTotals None { get; } = new(0, 0, 0, 0, 0, 0m, 0);
@@ -87,7 +93,7 @@ public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, Tea
             .Select(c => new CallRow(c.Id, c.At, c.KeyId, c.TeamId, c.Caller, c.EndUser, c.Endpoint, c.ModelRequested, c.ModelServed,
                 c.ProviderName, c.RouteReason, c.Status, c.ErrorClass, c.Retries, c.Streamed, c.InputTokens, c.CachedInputTokens,
                 c.OutputTokens, c.Cost, c.Unpriced, c.UsageSource, c.TimeToFirstTokenMs, c.LatencyMs, c.OutputTokensPerSecond,
-                c.RequestBytes, c.ResponseBytes))
+                c.RequestBytes, c.ResponseBytes) { Count = c.Count })
             .ToListAsync(ct);
         return new CallPage(rows, totals);
     }
@@ -174,7 +180,7 @@ public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, Tea
     /// <summary>One aggregate query; the cost is summed as a decimal by the database (EF's ef_sum on SQLite).</summary>
     private static async Task<CallTotals> TotalsOf(IQueryable<CallRecord> calls, CancellationToken ct) =>
         await calls.GroupBy(_ => 1)
-            .Select(g => new CallTotals(g.Count(), g.Count(c => c.ErrorClass != null), g.Sum(c => c.InputTokens), g.Sum(c => c.CachedInputTokens),
+            .Select(g => new CallTotals(g.Sum(c => c.Count), g.Sum(c => c.ErrorClass != null ? c.Count : 0), g.Sum(c => c.InputTokens), g.Sum(c => c.CachedInputTokens),
                 g.Sum(c => c.OutputTokens), g.Sum(c => c.Cost), g.Count(c => c.Unpriced)))
             .FirstOrDefaultAsync(ct) ?? CallTotals.None;
 }

@@ -43,6 +43,11 @@ public sealed class CallRecord
     public double? OutputTokensPerSecond { get; set; }
     public long RequestBytes { get; set; }
     public long ResponseBytes { get; set; }
+    /// <summary>
+    /// How many calls this row stands for: 1, or for a refusal row (see <see cref="RefusalTally"/>) every refusal of
+    /// its key and reason in its minute, the row itself being the first of them.
+    /// </summary>
+    public int Count { get; set; } = 1;
 }
 
 internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRecord>
@@ -61,6 +66,7 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.Property(c => c.ErrorClass).HasMaxLength(CallText.ErrorClassMax);
         call.Property(c => c.Cost).HasPrecision(MoneyScale.Precision, MoneyScale.Scale);
         call.Property(c => c.UsageSource).HasConversion<string>().HasMaxLength(16);
+        call.Property(c => c.Count).HasDefaultValue(1).ValueGeneratedNever();
         // No foreign keys: the call log is append-only history and must outlive the keys and teams it names.
         call.HasIndex(c => c.At);
         call.HasIndex(c => new { c.TeamId, c.At });

@@ -53,7 +53,7 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
         var sums = await calls.GroupBy(c => c.TeamId)
             .Select(g => new
             {
-                TeamId = g.Key, Calls = g.Count(), Input = g.Sum(c => c.InputTokens), Cached = g.Sum(c => c.CachedInputTokens),
+                TeamId = g.Key, Calls = g.Sum(c => c.Count), Input = g.Sum(c => c.InputTokens), Cached = g.Sum(c => c.CachedInputTokens),
                 Output = g.Sum(c => c.OutputTokens), Cost = g.Sum(c => c.Cost), First = g.Min(c => c.At), Last = g.Max(c => c.At),
             })
             .ToListAsync(ct);

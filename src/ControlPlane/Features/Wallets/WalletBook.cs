@@ -9,6 +9,23 @@ public sealed record WalletInfo(Guid Id, string Name, decimal? Limit, decimal? C
 {
     public bool Limited => Ceiling is not null;
     public DateTime? PeriodEndsAt => WalletPeriods.EndOf(Period, PeriodStart);
+
+    /// <summary>Whose wallet it is (<see cref="WalletOwners"/>) and that owner's id.</summary>
+    public string OwnerKind { get; init; } = "";
+    public Guid OwnerId { get; init; }
+
+    /// <summary>
+    /// Whether a holder of <paramref name="key"/> may see this wallet's numbers (in 402 bodies and budget headers): the
+    /// key's own wallet, its project's and its own team's, which the team's people see on the dashboard anyway; not
+    /// the parent teams' or the organisation's, which are named but not measured.
+    /// </summary>
+    public bool ShownTo(Keys.KeyEntry key) => OwnerKind switch
+    {
+        WalletOwners.Key => OwnerId == key.Id,
+        WalletOwners.Project => OwnerId == key.ProjectId,
+        WalletOwners.Team => OwnerId == key.TeamId,
+        _ => false,
+    };
 }
 
 /// <summary>
@@ -43,7 +60,11 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var wallets = await db.Wallets.AsNoTracking().ToListAsync(ct);
         var teamParents = await db.Teams.AsNoTracking().Select(t => new { t.Id, t.ParentTeamId }).ToDictionaryAsync(t => t.Id, t => t.ParentTeamId, ct);
-        var infos = wallets.ToDictionary(w => w.Id, w => new WalletInfo(w.Id, w.Name, w.Limit, w.Ceiling, w.Period, w.PeriodStart, w.Spent, w.Leased, w.ExhaustionPolicy, w.DowngradeAlias));
+        var infos = wallets.ToDictionary(w => w.Id, w => new WalletInfo(w.Id, w.Name, w.Limit, w.Ceiling, w.Period, w.PeriodStart, w.Spent, w.Leased, w.ExhaustionPolicy, w.DowngradeAlias)
+        {
+            OwnerKind = w.OwnerKind,
+            OwnerId = w.OwnerId,
+        });
         var org = wallets.Where(w => w.OwnerKind == WalletOwners.Organization).Select(w => infos[w.Id]).FirstOrDefault();
         var teamWallets = wallets.Where(w => w.OwnerKind == WalletOwners.Team).ToDictionary(w => w.OwnerId, w => infos[w.Id]);
 

@@ -30,7 +30,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
                     continue;
                 }
                 ReleaseAll(held);
-                return (null, await RefusalAsync(wallet, ct));
+                return (null, await RefusalAsync(wallet, wallet.ShownTo(key), ct));
             }
         }
         catch
@@ -100,16 +100,29 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
         BudgetView? tightest = null;
         foreach (var wallet in book.ChainFor(key.Id, key.TeamId, key.ProjectId))
         {
-            if (wallet.Ceiling is not { } ceiling) continue;
+            // Only wallets the key's holder may see: a parent team's or the organisation's money is not theirs to read.
+            if (wallet.Ceiling is not { } ceiling || !wallet.ShownTo(key)) continue;
             var remaining = Math.Max(0, ceiling - wallet.Spent);
             if (tightest is null || remaining < tightest.Value.Remaining) tightest = new BudgetView(wallet.Name, remaining);
         }
         return tightest;
     }
 
-    /// <summary>The refusal with the wallet's numbers as the database has them now (the book's may be seconds old).</summary>
-    private async Task<HoldRefusal> RefusalAsync(WalletInfo wallet, CancellationToken ct)
+    /// <summary>
+    /// The refusal with the wallet's numbers as the database has them now (the book's may be seconds old); for a
+    /// wallet the key's holder may not see (<paramref name="shown"/> false), its name and reset time only.
+    /// </summary>
+    private async Task<HoldRefusal> RefusalAsync(WalletInfo wallet, bool shown, CancellationToken ct)
     {
+        if (!shown)
+        {
+            var resets = wallet.PeriodEndsAt;
+            var told = $"The budget of '{wallet.Name}' cannot cover this call"
+                + (resets is { } r ? $" this period (it resets {r:yyyy-MM-dd HH:mm} UTC)." : ".")
+                + " A finance admin can raise the limit or approve a budget transfer on the Wallets page.";
+            return new HoldRefusal(wallet.Name, 0, 0, 0, resets, told,
+                wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null, wallet.Id) { Shown = false };
+        }
         var now = await standings.ReadAsync(wallet.Id, ct);
         var (limit, ceiling, spent, leased) = now is null ? (wallet.Limit ?? 0, wallet.Ceiling, wallet.Spent, wallet.Leased) : (now.Limit ?? 0, now.Ceiling, now.Spent, now.Leased);
         var available = Math.Max(0, (ceiling ?? 0) - spent - leased);

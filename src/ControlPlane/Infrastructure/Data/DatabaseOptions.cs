@@ -15,6 +15,12 @@ public sealed class DatabaseOptions
     [Required]
     public string ConnectionString { get; set; } = "Data Source=data/controlplane.db";
 
-    /// <summary>Fill an empty database with the demo organisation on first start.</summary>
-    public bool SeedDemoData { get; set; } = true;
+    /// <summary>
+    /// Fill an empty database with the demo organisation on first start. Unset: only in Development, so a
+    /// production database never gets demo teams, keys and spend unless an operator asks for them by name.
+    /// </summary>
+    public bool? SeedDemoData { get; set; }
+
+    /// <summary>Whether to seed: as set, or (unset) only in Development.</summary>
+    public bool SeedsDemoDataIn(IHostEnvironment environment) => SeedDemoData ?? environment.IsDevelopment();
 }

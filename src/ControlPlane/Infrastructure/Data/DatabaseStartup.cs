@@ -6,11 +6,11 @@ namespace ControlPlane.Infrastructure.Data;
 
 public static partial class DatabaseStartup
 {
-    /// <summary>Applies pending migrations, then (when enabled and the database is empty) the demo organisation.</summary>
+    /// <summary>Applies pending migrations, then (when asked for, or in Development, and the database is empty) the demo organisation.</summary>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         await MigrateAsync(services, ct);
-        if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.SeedDemoData)
+        if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.SeedsDemoDataIn(services.GetRequiredService<IHostEnvironment>()))
         {
             await using var scope = services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<DemoData>().SeedIfEmptyAsync(ct);

@@ -23,7 +23,7 @@ internal static class JsonWire
         e.Prop(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var n) ? n : null;
 
     public static double? Double(this JsonElement e, string name) =>
-        e.Prop(name) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : null;
+        e.Prop(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetDouble(out var d) && double.IsFinite(d) ? d : null;
 
     public static bool? Bool(this JsonElement e, string name) =>
         e.Prop(name) is { } v && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.False) ? v.GetBoolean() : null;

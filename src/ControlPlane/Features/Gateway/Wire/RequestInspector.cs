@@ -77,14 +77,17 @@ internal static class RequestInspector
         }
         return Optional(root, "stream", JsonValueKind.True, JsonValueKind.False, "a boolean")
             ?? PositiveInteger(root, "max_tokens")
-            ?? Optional(root, "temperature", JsonValueKind.Number, JsonValueKind.Number, "a number")
-            ?? Optional(root, "top_p", JsonValueKind.Number, JsonValueKind.Number, "a number")
+            ?? FiniteNumber(root, "temperature")
+            ?? FiniteNumber(root, "top_p")
             ?? Optional(root, "tools", JsonValueKind.Array, JsonValueKind.Array, "an array");
     }
 
     private static WireError? ValidateOpenAI(JsonElement root) =>
         ValidateCommon(root)
         ?? PositiveInteger(root, "max_completion_tokens")
+        ?? FiniteNumber(root, "frequency_penalty")
+        ?? FiniteNumber(root, "presence_penalty")
+        ?? FiniteNumber(root, "seed")
         ?? Choices(root)
         ?? Optional(root, "user", JsonValueKind.String, JsonValueKind.String, "a string")
         ?? Optional(root, "stream_options", JsonValueKind.Object, JsonValueKind.Object, "an object")
@@ -125,13 +128,22 @@ internal static class RequestInspector
                 return Invalid("metadata.user_id must be a string.", "metadata.user_id");
             }
         }
-        return Optional(root, "top_k", JsonValueKind.Number, JsonValueKind.Number, "a number")
+        return FiniteNumber(root, "top_k")
             ?? StringOrStrings(root, "stop_sequences", allowSingle: false);
     }
 
     /// <summary>An optional field (absent or null is fine) of one or two JSON kinds.</summary>
     private static WireError? Optional(JsonElement root, string name, JsonValueKind kind, JsonValueKind other, string what) =>
         root.Prop(name) is { } v && v.ValueKind != kind && v.ValueKind != other ? Invalid($"{name} must be {what}.", name) : null;
+
+    /// <summary>
+    /// An optional number that fits a double: JSON allows 1e999, which no double holds (reading it throws), so it is
+    /// the caller's error (400), never ours (500).
+    /// </summary>
+    private static WireError? FiniteNumber(JsonElement root, string name) =>
+        root.Prop(name) is { } v && !(v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && double.IsFinite(d))
+            ? Invalid($"{name} must be a finite number.", name)
+            : null;
 
     private static WireError? PositiveInteger(JsonElement root, string name) =>
         root.Prop(name) is { } v && !(v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n > 0)
