@@ -53,6 +53,8 @@ public sealed class RunningApp : IAsyncLifetime
         start.Environment["Database__ConnectionString"] = $"Data Source={Path.Combine(dataDir, "e2e.db")}";
         start.Environment["Database__SeedDemoData"] = "true";
         start.Environment["Auth__DevSignIn"] = "true";
+        // The admin test adds a provider at 127.0.0.1:9 (nothing listens there): loopback is refused unless allowed.
+        start.Environment["Gateway__AllowedProviderAddresses__0"] = "127.0.0.1:9";
         start.Environment["DOTNET_NOLOGO"] = "1";
 
         process = new Process { StartInfo = start, EnableRaisingEvents = true };

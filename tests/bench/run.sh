@@ -123,6 +123,7 @@ cp_env() { # provider connection-string command... (exec: call it only in a subs
   exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0 \
     Database__Provider="$1" Database__ConnectionString="$2" Database__SeedDemoData=true \
     Limits__CallerCeiling__Calls=0 \
+    Gateway__AllowedProviderAddresses__0="127.0.0.1:$MOCK_PORT" Gateway__AllowedProviderAddresses__1="127.0.0.1:$SLOW_PORT" \
     Gateway__Providers__mock__Kind=openai Gateway__Providers__mock__BaseUrl="http://127.0.0.1:$MOCK_PORT/v1" \
     Gateway__Providers__mock__ApiKey=sk-mock Gateway__Providers__mock__Models__bench=benchmodel \
     Gateway__Providers__mock__Prices__benchmodel__Input=0.01 Gateway__Providers__mock__Prices__benchmodel__Output=0.01 \

@@ -39,6 +39,9 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
         if (provider == DatabaseProvider.SqlServer && RequiresSqlServerAttribute.SkipReason() is not null) return;
         Upstream = await Upstream.StartAsync();
         var settings = new Dictionary<string, string?>();
+        // Provider calls to loopback are refused by default: the fake upstream's own address is allowed, as an
+        // operator would allow a local Ollama, and nothing else on this machine is.
+        AllowProviderAddress(settings, $"127.0.0.1:{new Uri(Upstream.BaseUrl).Port}");
         Provider("fake-openai", "openai", $"{Upstream.BaseUrl}/v1");
         Provider("fake-azure", "azure-openai", Upstream.BaseUrl, apiVersion: "2024-10-21");
         Provider("fake-anthropic", "anthropic", Upstream.BaseUrl);
@@ -97,6 +100,14 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
     {
     }
 
+    /// <summary>Adds an entry to Gateway:AllowedProviderAddresses after those already there.</summary>
+    public static void AllowProviderAddress(IDictionary<string, string?> settings, string entry)
+    {
+        var i = 0;
+        while (settings.ContainsKey($"Gateway:AllowedProviderAddresses:{i}")) i++;
+        settings[$"Gateway:AllowedProviderAddresses:{i}"] = entry;
+    }
+
     /// <summary>The configuration the app was started with (providers, aliases, prices).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();
 
@@ -139,7 +150,7 @@ public abstract class GatewayApp(DatabaseProvider provider) : IAsyncLifetime
     public static decimal ExpectedCost(long input, long cached, long output) =>
         ((input - cached) * InputPrice + cached * CachedPrice + output * OutputPrice) / 1_000_000m;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (App is null) return;
         await App.DisposeAsync();

@@ -161,12 +161,12 @@ public sealed partial class ChatRelay(
                 using var response = outcome.Response!;
                 return info.Stream
                     ? await streams.RelayAsync(http, call, response, provider, info, rate, ct)
-                    : await RelayWholeAsync(http, call, response, providerFormat, info, rate, settlement, ct);
+                    : await RelayWholeAsync(http, call, response, providerFormat, info, rate, settlement, plan.MaxOutputTokens, options.Value.MaxProviderResponseBytes, ct);
             }
 
             var (error, errorClass, retryAfter) = await GatewayErrors.DescribeFailureAsync(outcome, provider.Name, providerFormat, ct);
             outcome.Response?.Dispose();
-            var canFailOver = errorClass is "upstream_error" or "upstream_rate_limited" or "upstream_unreachable" or "upstream_timeout" or "upstream_circuit_open";
+            var canFailOver = errorClass is "upstream_error" or "upstream_rate_limited" or "upstream_unreachable" or "upstream_timeout" or "upstream_circuit_open" or "upstream_address_not_allowed";
             if (canFailOver && i + 1 < plan.Targets.Count && !await CoversFailoverAsync(settlement, plan, ct))
             {
                 // The next target's worst case no longer fits beside what this call was already charged.
@@ -199,12 +199,23 @@ public sealed partial class ChatRelay(
         return true;
     }
 
-    private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate, Settlement settlement, CancellationToken ct)
+    private static async Task<Metered?> RelayWholeAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, WireFormat providerFormat, RequestInfo info, PriceRate? rate,
+        Settlement settlement, long maxOutputTokens, int maxAnswerBytes, CancellationToken ct)
     {
         byte[] providerBytes;
         try
         {
-            providerBytes = await GatewayErrors.ReadCappedAsync(response, 64 * 1024 * 1024, ct);
+            providerBytes = await GatewayErrors.ReadCappedAsync(response, maxAnswerBytes, ct);
+        }
+        catch (OversizedAnswerException ex)
+        {
+            // The provider answered, so it generated (and bills) an answer whose usage is in the part never read: the
+            // output is estimated from what arrived, never beyond the output cap it was sent (so within the hold).
+            var seenTokens = (ex.Seen + Metered.CharactersPerToken - 1) / Metered.CharactersPerToken;
+            settlement.Metered = Metered.Estimate(info, Math.Min(seenTokens, maxOutputTokens) * Metered.CharactersPerToken, rate);
+            await GatewayErrors.RefuseAsync(http, call, new WireError(502, "api_error",
+                $"The provider {call.Record.ProviderName} answered with more than {ex.Limit:N0} bytes, more than ControlPlane reads ({nameof(GatewayOptions.MaxProviderResponseBytes)}); the answer was not relayed and is charged as estimated."), "upstream_too_large");
+            return settlement.Metered;
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
         {

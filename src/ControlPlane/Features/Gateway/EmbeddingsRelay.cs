@@ -127,7 +127,19 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
 
         // The provider answered: its input is owed even if the client leaves before the body is read.
         settlement.Metered = Metered.Unanswered(info, rate);
-        var answer = JsonNode.Parse(await GatewayErrors.ReadCappedAsync(response!, 256 * 1024 * 1024, total.Token)) as JsonObject;
+        byte[] answerBytes;
+        try
+        {
+            answerBytes = await GatewayErrors.ReadCappedAsync(response!, options.Value.MaxProviderEmbeddingsBytes, total.Token);
+        }
+        catch (OversizedAnswerException ex)
+        {
+            // Charged its input (above): embeddings have no output tokens, and the provider did the work.
+            await GatewayErrors.RefuseAsync(http, call, new WireError(502, "api_error",
+                $"The provider {target.Provider.Name} answered with more than {ex.Limit:N0} bytes, more than ControlPlane reads ({nameof(GatewayOptions.MaxProviderEmbeddingsBytes)}); the answer was not relayed."), "upstream_too_large");
+            return;
+        }
+        var answer = JsonNode.Parse(answerBytes) as JsonObject;
         var metered = settlement.Metered = answer?["usage"]?["prompt_tokens"] is JsonValue tokens && tokens.TryGetValue<long>(out var promptTokens)
             ? Metered.Reported(new TokenUsage(promptTokens, 0, 0), rate)
             : Metered.Estimate(info, 0, rate);

@@ -101,27 +101,50 @@ public static class GatewayErrors
                 return (new WireError(503, "overloaded_error", $"The provider {provider} has been failing and is skipped for a few seconds; try again shortly."), "upstream_circuit_open", null);
             case SendFailure.Unreachable:
                 return (new WireError(502, "api_error", $"The provider {provider} could not be reached: {outcome.Detail}"), "upstream_unreachable", null);
+            case SendFailure.AddressNotAllowed:
+                return (new WireError(502, "api_error", $"The provider {provider} was not called: {outcome.Detail}; an admin must allow its address or correct the provider."), "upstream_address_not_allowed", null);
         }
         var response = outcome.Response!;
         var status = (int)response.StatusCode;
-        var bytes = await ReadCappedAsync(response, 64 * 1024, ct);
+        if (status is >= 300 and < 400)
+            return (new WireError(502, "api_error", $"The provider {provider} answered with a redirect (HTTP {status}), which ControlPlane does not follow; an admin must set its base URL to the final address."), "upstream_redirect", null);
+        // Only the start of an error body is read: its message is all that is used.
+        var bytes = await ReadPrefixAsync(response, ErrorBodyBytes, ct);
         var retryAfter = ProviderClients.RetryAfterOf(response);
         var (error, errorClass) = GatewayErrors.FromProvider(status, provider, WireTranslation.ReadProviderError(bytes, providerFormat, status), retryAfter);
         return (error, errorClass, retryAfter);
     }
 
-    /// <summary>A provider's whole body, refusing one larger than <paramref name="cap"/> bytes.</summary>
-    public static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct)
+    /// <summary>How much of a provider's error body is read.</summary>
+    public const int ErrorBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// A provider's whole body; one larger than <paramref name="cap"/> bytes (declared or as it arrives) fails with
+    /// <see cref="OversizedAnswerException"/> without reading further.
+    /// </summary>
+    public static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, int cap, CancellationToken ct, string what = "answer")
     {
+        if (response.Content.Headers.ContentLength is { } declared && declared > cap) throw new OversizedAnswerException(cap, declared, what);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await stream.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > cap) throw new IOException($"The provider's answer is larger than {cap:N0} bytes.");
+            if (buffer.Length + read > cap) throw new OversizedAnswerException(cap, buffer.Length + read, what);
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>At most the first <paramref name="cap"/> bytes of a provider's body; the rest is never read.</summary>
+    public static async Task<byte[]> ReadPrefixAsync(HttpResponseMessage response, int cap, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[cap];
+        var filled = 0;
+        int read;
+        while (filled < cap && (read = await stream.ReadAsync(buffer.AsMemory(filled), ct)) > 0) filled += read;
+        return buffer[..filled];
     }
 }

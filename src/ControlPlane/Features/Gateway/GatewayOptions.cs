@@ -57,6 +57,25 @@ public sealed class GatewayOptions
     [Range(5, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 90;
 
+    /// <summary>
+    /// Addresses provider calls may reach although they are loopback, link-local, private or otherwise internal (denied
+    /// by default): addresses or CIDR ranges, or host names, each with an optional port, e.g. "127.0.0.1:11434" for a
+    /// local Ollama. See <see cref="Providers.ProviderAddressPolicy"/>.
+    /// </summary>
+    public List<string> AllowedProviderAddresses { get; set; } = [];
+
+    /// <summary>Largest whole (non-streamed) chat answer, and largest model list a connection test reads, in bytes.</summary>
+    [Range(1024, 1024 * 1024 * 1024)]
+    public int MaxProviderResponseBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Largest embeddings answer read from a provider, in bytes (large batches of long vectors are big).</summary>
+    [Range(1024, 1024 * 1024 * 1024)]
+    public int MaxProviderEmbeddingsBytes { get; set; } = 256 * 1024 * 1024;
+
+    /// <summary>Largest single line or event of a provider's stream, in bytes.</summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public int MaxProviderEventBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>Providers defined in configuration, by name. They are synced into the catalogue at start.</summary>
     public Dictionary<string, ConfiguredProvider> Providers { get; set; } = [];
 }

@@ -15,6 +15,10 @@ public static class CatalogueFeature
         builder.Services.AddSingleton<GatewayCatalog>();
         builder.Services.AddScoped<ConfiguredProviders>();
         builder.Services.AddHostedService<CatalogueLoader>();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<GatewayOptions>, ProviderAddressValidation>();
+        builder.Services.AddSingleton(sp => new ProviderAddressPolicy(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>()));
+        builder.Services.AddSingleton<IProviderHostResolver, DnsProviderHostResolver>();
+        builder.Services.AddSingleton<ProviderConnector>();
         builder.Services.AddSingleton<ProviderClients>();
         builder.Services.AddScoped<ProviderService>();
         builder.Services.AddScoped<CatalogueService>();

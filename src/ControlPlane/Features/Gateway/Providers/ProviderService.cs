@@ -5,12 +5,19 @@ using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Features.Gateway.Wire;
 using ControlPlane.Infrastructure.Data;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Gateway.Providers;
 
-/// <summary>What an admin fills in for a provider. A blank <see cref="ApiKey"/> on edit keeps the stored one.</summary>
+/// <summary>
+/// What an admin fills in for a provider. A blank <see cref="ApiKey"/> on edit keeps the stored one, unless the edit
+/// changes where the key would be sent (scheme, host, port or kind): then the key must be typed again, or removed
+/// with <see cref="ClearApiKey"/>.
+/// </summary>
 public sealed class ProviderForm
 {
     public string Name { get; set; } = "";
@@ -18,6 +25,8 @@ public sealed class ProviderForm
     public string BaseUrl { get; set; } = "";
     public string? ApiVersion { get; set; }
     public string? ApiKey { get; set; }
+    /// <summary>Removes the stored key (a provider that needs none, e.g. a local server), when no new key is typed.</summary>
+    public bool ClearApiKey { get; set; }
     public bool Enabled { get; set; } = true;
     public int ConnectTimeoutSeconds { get; set; } = 10;
     public int FirstByteTimeoutSeconds { get; set; } = 60;
@@ -29,13 +38,37 @@ public sealed class ProviderForm
 /// <summary>A provider as the Providers page lists it: never the secret, only its hint.</summary>
 public sealed record ProviderRow(Guid Id, string Name, string Kind, string BaseUrl, string? ApiVersion, string? ApiKeyHint, bool Enabled, bool ManagedByConfiguration, int MaxRetries, DateTime UpdatedAt);
 
-/// <summary>What "test connection" found: reachable or not, how fast, and the models the provider lists.</summary>
-public sealed record ConnectionCheck(bool Reachable, int? Status, long Milliseconds, string Message, IReadOnlyList<string> Models);
+/// <summary>
+/// What "test connection" found: reachable or not, how fast, and the models the provider lists. <see cref="Failure"/>
+/// is a stable word for what went wrong (<see cref="ConnectionFailures"/>), the message says it in words.
+/// </summary>
+public sealed record ConnectionCheck(bool Reachable, int? Status, long Milliseconds, string Message, IReadOnlyList<string> Models, string? Failure = null);
+
+/// <summary>The kinds of failure a connection test reports, never the raw exception text.</summary>
+public static class ConnectionFailures
+{
+    public const string NotAllowed = "not_allowed";
+    public const string NotFound = "not_found";
+    public const string AddressNotAllowed = "address_not_allowed";
+    public const string DnsFailed = "dns";
+    public const string ConnectionRefused = "connection_refused";
+    public const string ConnectionFailed = "connection_failed";
+    public const string Timeout = "timeout";
+    public const string Tls = "tls";
+    public const string InvalidResponse = "invalid_response";
+    public const string Redirect = "redirect";
+    public const string Http = "http";
+    public const string TooLarge = "too_large";
+}
 
 /// <summary>Adds, edits, disables and checks providers. Admins only; every change audited; secrets encrypted.</summary>
 public sealed class ProviderService(
-    IDbContextFactory<ControlPlaneDb> dbFactory, ProviderSecrets secrets, GatewayCatalog catalog, ProviderClients clients, AuditLog audit, TimeProvider clock)
+    IDbContextFactory<ControlPlaneDb> dbFactory, ProviderSecrets secrets, GatewayCatalog catalog, ProviderClients clients, AuditLog audit, TimeProvider clock,
+    ProviderAddressPolicy addresses, IOptions<GatewayOptions> options, AuthenticationStateProvider signedIn)
 {
+    /// <summary>Who is asked to re-type the key: the field's name as the page labels it.</summary>
+    public const string ApiKeyField = "API key";
+
     public async Task<IReadOnlyList<ProviderRow>> ListAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -62,6 +95,7 @@ public sealed class ProviderService(
     {
         if (!actor.CanManageAllTeams) return Outcome.Fail<Provider>("Only an Owner or Admin can change providers.");
         if (Validate(form) is { } problem) return Outcome.Fail<Provider>(problem);
+        if (addresses.CheckUrl(new Uri(form.BaseUrl.Trim())) is { } refused) return Outcome.Fail<Provider>($"Base URL: {refused}");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -73,6 +107,10 @@ public sealed class ProviderService(
             provider = await db.Providers.FirstOrDefaultAsync(p => p.Id == existing, ct);
             if (provider is null) return Outcome.Fail<Provider>("That provider no longer exists.");
             if (provider.ManagedByConfiguration) return Outcome.Fail<Provider>("This provider comes from configuration; change it there.");
+            if (KeyDestinationChange(provider, form) is { } change && provider.EncryptedApiKey is not null
+                && string.IsNullOrWhiteSpace(form.ApiKey) && !form.ClearApiKey)
+                return Outcome.Fail<Provider>($"{ApiKeyField}: re-enter the API key: the address changed ({change}). "
+                    + "The stored key is only ever sent where it was entered for; type it again, or remove it.");
         }
         else
         {
@@ -91,13 +129,19 @@ public sealed class ProviderService(
         provider.MaxRetries = form.MaxRetries;
         provider.UpdatedAt = now;
         var keyChanged = !string.IsNullOrWhiteSpace(form.ApiKey);
+        var keyRemoved = !keyChanged && form.ClearApiKey && provider.EncryptedApiKey is not null;
         if (keyChanged)
         {
             provider.EncryptedApiKey = secrets.Protect(form.ApiKey!.Trim());
             provider.ApiKeyHint = ProviderSecrets.Hint(form.ApiKey.Trim());
         }
+        else if (keyRemoved)
+        {
+            provider.EncryptedApiKey = null;
+            provider.ApiKeyHint = null;
+        }
         await audit.SaveAsync(db, actor.Name, id is null ? "provider.created" : "provider.updated", $"provider:{provider.Name}",
-            $"{provider.Kind} at {provider.BaseUrl}{(provider.Enabled ? "" : ", disabled")}{(keyChanged ? ", new API key " + provider.ApiKeyHint : "")}", ct);
+            $"{provider.Kind} at {provider.BaseUrl}{(provider.Enabled ? "" : ", disabled")}{(keyChanged ? ", new API key " + provider.ApiKeyHint : "")}{(keyRemoved ? ", API key removed" : "")}", ct);
         await catalog.ReloadAsync(ct);
         return provider;
     }
@@ -115,32 +159,137 @@ public sealed class ProviderService(
         return enabled;
     }
 
-    /// <summary>Asks the provider for its models with its own credentials: proves the URL, the key and the network.</summary>
+    /// <summary>
+    /// Test connection for the signed-in user of the current circuit (the Providers page): the role is checked here, on
+    /// the server, not by the page hiding its button. Outside a circuit there is no such user, and nothing is sent.
+    /// </summary>
     public async Task<ConnectionCheck> TestConnectionAsync(Guid id, CancellationToken ct = default)
     {
+        Actor actor;
+        try
+        {
+            actor = Actor.From((await signedIn.GetAuthenticationStateAsync()).User);
+        }
+        catch (InvalidOperationException)
+        {
+            actor = new Actor(null, "nobody", ""); // no circuit, so no signed-in user
+        }
+        return await TestConnectionAsync(actor, id, ct);
+    }
+
+    /// <summary>
+    /// Asks the provider for its models with its own credentials: proves the URL, the key and the network. Owners and
+    /// Admins only (it sends the stored key). Goes through the provider's own client (address policy at connect time,
+    /// no redirects), reads at most <see cref="GatewayOptions.MaxProviderResponseBytes"/>, and reports a classified
+    /// failure rather than exception text.
+    /// </summary>
+    public async Task<ConnectionCheck> TestConnectionAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        if (!actor.CanManageAllTeams) return new ConnectionCheck(false, null, 0, "Only an Owner or Admin can test a provider's connection.", [], ConnectionFailures.NotAllowed);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var provider = await db.Providers.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
-        if (provider is null) return new ConnectionCheck(false, null, 0, "That provider no longer exists.", []);
+        if (provider is null) return new ConnectionCheck(false, null, 0, "That provider no longer exists.", [], ConnectionFailures.NotFound);
         var endpoint = GatewayCatalog.ToEndpoint(provider, secrets);
         var started = Stopwatch.GetTimestamp();
+        long Elapsed() => (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var waitSeconds = Math.Max(5, provider.FirstByteTimeoutSeconds);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(Math.Max(5, provider.FirstByteTimeoutSeconds)));
+            timeout.CancelAfter(TimeSpan.FromSeconds(waitSeconds));
             using var request = ProviderRequests.ListModels(endpoint);
-            using var response = await clients.HttpFor(endpoint).SendAsync(request, timeout.Token);
-            var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            using var response = await clients.HttpFor(endpoint).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var elapsed = Elapsed();
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+                return new ConnectionCheck(false, status, elapsed,
+                    $"Redirect: the provider answered HTTP {status}{RedirectTarget(response)}; redirects are not followed. Set the base URL to the final address.", [], ConnectionFailures.Redirect);
             if (!response.IsSuccessStatusCode)
-                return new ConnectionCheck(false, (int)response.StatusCode, elapsed, $"The provider answered {(int)response.StatusCode} {response.ReasonPhrase}.", []);
+                return new ConnectionCheck(false, status, elapsed, $"HTTP {status} {response.ReasonPhrase}: {HttpMeaning(status)}", [], ConnectionFailures.Http);
+            var body = await GatewayErrors.ReadCappedAsync(response, options.Value.MaxProviderResponseBytes, timeout.Token, "model list");
             var models = ModelNames(body);
-            return new ConnectionCheck(true, (int)response.StatusCode, elapsed, $"Connected in {elapsed} ms; {models.Count} model(s) listed.", models);
+            return new ConnectionCheck(true, status, elapsed, $"Connected in {elapsed} ms; {models.Count} model(s) listed.", models);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (OversizedAnswerException ex)
         {
-            var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return new ConnectionCheck(false, null, elapsed, ex is OperationCanceledException ? "No answer in time." : $"Could not connect: {ex.Message}", []);
+            return new ConnectionCheck(false, 200, Elapsed(),
+                $"Answer too large: the provider's model list is larger than {ex.Limit:N0} bytes ({GatewayOptions.Section}:{nameof(GatewayOptions.MaxProviderResponseBytes)}); it was not read.", [], ConnectionFailures.TooLarge);
         }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new ConnectionCheck(false, null, Elapsed(), $"Timeout: no answer within {waitSeconds} s.", [], ConnectionFailures.Timeout);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            var (failure, message) = Classify(ex, endpoint.BaseUrl);
+            return new ConnectionCheck(false, null, Elapsed(), message, [], failure);
+        }
+    }
+
+    /// <summary>A connection failure in words an admin can act on; the raw exception text is never shown.</summary>
+    internal static (string Failure, string Message) Classify(Exception ex, Uri baseUrl)
+    {
+        var where = $"{baseUrl.Host}:{baseUrl.Port}";
+        if (ProviderAddressRefusedException.In(ex) is { } refused)
+            return (ConnectionFailures.AddressNotAllowed, $"Address not allowed: {refused.Message}");
+        if (Inner<System.Net.Sockets.SocketException>(ex) is { } socket)
+        {
+            switch (socket.SocketErrorCode)
+            {
+                case System.Net.Sockets.SocketError.ConnectionRefused:
+                    return (ConnectionFailures.ConnectionRefused, $"Could not connect: connection refused (nothing listens at {where}).");
+                case System.Net.Sockets.SocketError.TimedOut:
+                    return (ConnectionFailures.Timeout, $"Timeout: could not connect to {where} in time.");
+                case System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData or System.Net.Sockets.SocketError.TryAgain:
+                    return (ConnectionFailures.DnsFailed, $"Could not connect: the host name {baseUrl.Host} does not resolve.");
+            }
+        }
+        return (ex as HttpRequestException)?.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => (ConnectionFailures.DnsFailed, $"Could not connect: the host name {baseUrl.Host} does not resolve."),
+            HttpRequestError.SecureConnectionError => (ConnectionFailures.Tls, $"TLS: the secure connection to {where} failed (certificate or protocol)."),
+            HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded => (ConnectionFailures.InvalidResponse, $"Invalid response: {where} did not answer with valid HTTP."),
+            _ when Inner<OperationCanceledException>(ex) is not null || Inner<TimeoutException>(ex) is not null => (ConnectionFailures.Timeout, $"Timeout: could not connect to {where} in time."),
+            _ => (ConnectionFailures.ConnectionFailed, $"Could not connect to {where}: the connection failed."),
+        };
+    }
+
+    private static T? Inner<T>(Exception? ex) where T : Exception
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is T found) return found;
+        return null;
+    }
+
+    private static string RedirectTarget(HttpResponseMessage response) =>
+        response.Headers.Location is { IsAbsoluteUri: true } to ? $" to {to.GetLeftPart(UriPartial.Authority)}" : "";
+
+    private static string HttpMeaning(int status) => status switch
+    {
+        401 => "the provider refused the API key; re-enter it.",
+        403 => "the API key is not allowed to list models (or the account is blocked).",
+        404 => "nothing at this URL; check the base URL (OpenAI-compatible servers usually end in /v1).",
+        429 => "the provider is rate limiting; try again shortly.",
+        >= 500 => "the provider failed; try again later.",
+        _ => "the provider refused the request.",
+    };
+
+    /// <summary>What about the key's destination an edit changes (scheme, host, port, kind), in words, or null.</summary>
+    internal static string? KeyDestinationChange(Provider stored, ProviderForm form)
+    {
+        var changes = new List<string>();
+        if (!string.Equals(stored.Kind, form.Kind, StringComparison.Ordinal)) changes.Add($"kind {stored.Kind} → {form.Kind}");
+        if (Uri.TryCreate(stored.BaseUrl, UriKind.Absolute, out var before) && Uri.TryCreate(form.BaseUrl.Trim(), UriKind.Absolute, out var after))
+        {
+            if (!string.Equals(before.Scheme, after.Scheme, StringComparison.OrdinalIgnoreCase)
+                || !string.Equals(before.IdnHost, after.IdnHost, StringComparison.OrdinalIgnoreCase) || before.Port != after.Port)
+                changes.Add($"{before.GetLeftPart(UriPartial.Authority)} → {after.GetLeftPart(UriPartial.Authority)}");
+        }
+        else if (!string.Equals(stored.BaseUrl, form.BaseUrl.Trim(), StringComparison.Ordinal))
+        {
+            changes.Add("base URL");
+        }
+        return changes.Count == 0 ? null : string.Join(", ", changes);
     }
 
     /// <summary>Model ids from OpenAI's and Anthropic's <c>data[].id</c> or Gemini's <c>models[].name</c>.</summary>

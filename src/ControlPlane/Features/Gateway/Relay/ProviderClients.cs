@@ -15,7 +15,7 @@ public readonly record struct SendOutcome(HttpResponseMessage? Response, SendFai
     public bool Succeeded => Response is { IsSuccessStatusCode: true };
 }
 
-public enum SendFailure { None, Refused, Unreachable, TimedOut, CircuitOpen }
+public enum SendFailure { None, Refused, Unreachable, TimedOut, CircuitOpen, AddressNotAllowed }
 
 /// <summary>
 /// One pooled HttpClient and one resilience pipeline per provider: retries with exponential backoff and jitter on
@@ -24,8 +24,11 @@ public enum SendFailure { None, Refused, Unreachable, TimedOut, CircuitOpen }
 /// which is what makes retrying safe for the client; for the wallet, an attempt whose request reached the provider
 /// whole and got no answer (a late first byte, a connection cut after sending) may have been billed, so it is not
 /// retried unless the provider says such attempts are free (<see cref="ProviderEndpoint.UnansweredAttemptsFree"/>).
+/// Every connection goes through <see cref="ProviderConnector"/> (the address policy, checked on the resolved addresses),
+/// redirects are never followed (a provider's key must not travel to wherever a 3xx points), and no system proxy is
+/// used, since a proxy would resolve the host where the address policy cannot see it.
 /// </summary>
-public sealed class ProviderClients : IDisposable
+public sealed partial class ProviderClients : IDisposable
 {
     /// <summary>A Retry-After longer than this is not waited for: the call fails over or answers 429 at once.</summary>
     private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(20);
@@ -34,8 +37,15 @@ public sealed class ProviderClients : IDisposable
 
     private readonly ConcurrentDictionary<Guid, Client> _clients = new();
     private readonly TimeProvider _clock;
+    private readonly ProviderConnector _connector;
+    private readonly ILogger<ProviderClients> _logger;
 
-    public ProviderClients(TimeProvider clock) => _clock = clock;
+    public ProviderClients(TimeProvider clock, ProviderConnector connector, ILogger<ProviderClients> logger)
+    {
+        _clock = clock;
+        _connector = connector;
+        _logger = logger;
+    }
 
     private sealed record Client(string Shape, HttpClient Http, ResiliencePipeline<HttpResponseMessage> Pipeline);
 
@@ -74,6 +84,11 @@ public sealed class ProviderClients : IDisposable
         {
             return new SendOutcome(null, SendFailure.TimedOut, retries.Value, $"no answer within {provider.FirstByteTimeout.TotalSeconds:0.#} s");
         }
+        catch (HttpRequestException ex) when (ProviderAddressRefusedException.In(ex) is { } refused)
+        {
+            LogAddressRefused(_logger, provider.Name, refused.Message);
+            return new SendOutcome(null, SendFailure.AddressNotAllowed, retries.Value, "its address is not allowed (" + Providers.ProviderAddressPolicy.Setting + ")");
+        }
         catch (HttpRequestException ex)
         {
             // Callers learn the kind of failure, not the provider's internal address (that goes to the log).
@@ -96,9 +111,12 @@ public sealed class ProviderClients : IDisposable
             (_, current) => current.Shape == shape ? current : new Client(shape, CreateHttp(provider), CreatePipeline(provider)));
     }
 
-    private static HttpClient CreateHttp(ProviderEndpoint provider) => new(new SocketsHttpHandler
+    private HttpClient CreateHttp(ProviderEndpoint provider) => new(new SocketsHttpHandler
     {
         ConnectTimeout = provider.ConnectTimeout,
+        ConnectCallback = _connector.ConnectAsync,
+        AllowAutoRedirect = false,
+        UseProxy = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         AutomaticDecompression = DecompressionMethods.All,
@@ -135,7 +153,7 @@ public sealed class ProviderClients : IDisposable
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
         {
             ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                .Handle<HttpRequestException>().Handle<TimeoutRejectedException>()
+                .Handle<HttpRequestException>(e => ProviderAddressRefusedException.In(e) is null).Handle<TimeoutRejectedException>()
                 .HandleResult(r => (int)r.StatusCode >= 500),
             FailureRatio = 0.5,
             MinimumThroughput = 10,
@@ -155,6 +173,7 @@ public sealed class ProviderClients : IDisposable
     {
         if (outcome.Result is { } response) return IsTransient(response.StatusCode) && (RetryAfterOf(response) ?? TimeSpan.Zero) <= LongestRetryAfter;
         if (outcome.Exception is not (HttpRequestException or TimeoutRejectedException)) return false;
+        if (ProviderAddressRefusedException.In(outcome.Exception) is not null) return false; // refused before any socket: the same next time
         return unansweredAttemptsFree || !(context.Properties.TryGetValue(AttemptsKey, out var attempts) && attempts.LatestUnanswered);
     }
 
@@ -179,6 +198,9 @@ public sealed class ProviderClients : IDisposable
             { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
             _ => null,
         };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider}: connection refused by the address policy: {Reason}")]
+    private static partial void LogAddressRefused(ILogger logger, string provider, string reason);
 
     public void Dispose()
     {

@@ -12,7 +12,7 @@ namespace ControlPlane.Features.Gateway.Relay;
 /// timeout between events. Whatever ends the stream (the provider finishing, cutting off or stalling, or the client
 /// leaving), the call is metered on what was generated until then.
 /// </summary>
-public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
+public sealed partial class StreamRelay(Microsoft.Extensions.Options.IOptions<GatewayOptions> options, ILogger<StreamRelay> logger)
 {
     public async Task<Metered> RelayAsync(HttpContext http, GatewayCall call, HttpResponseMessage response, ProviderEndpoint endpoint, RequestInfo info, PriceRate? rate, CancellationToken ct)
     {
@@ -38,7 +38,7 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
         {
             await http.Response.StartAsync(ct);
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
-            using var reader = new SseReader(stream);
+            using var reader = new SseReader(stream, maxEventBytes: options.Value.MaxProviderEventBytes);
             while (true)
             {
                 idle.CancelAfter(idleTimeout);
@@ -74,6 +74,13 @@ public sealed partial class StreamRelay(ILogger<StreamRelay> logger)
         catch (OperationCanceledException)
         {
             await EndWithErrorAsync(http, call, output, "upstream_timeout", $"{provider} did not finish within the call's time limit; the stream was ended.");
+        }
+        catch (OversizedAnswerException ex)
+        {
+            // What went by until then is metered (estimated) like any stream cut short.
+            LogCut(logger, call.RequestId, provider, ex.Message);
+            await EndWithErrorAsync(http, call, output, "upstream_too_large",
+                $"{provider} sent a stream event larger than {ex.Limit:N0} bytes ({nameof(GatewayOptions.MaxProviderEventBytes)}); the stream was ended.");
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException)
         {

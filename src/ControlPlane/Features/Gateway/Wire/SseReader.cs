@@ -8,13 +8,16 @@ namespace ControlPlane.Features.Gateway.Wire;
 /// Reads server-sent events from a stream (the WHATWG event-stream rules): <c>\n</c>, <c>\r\n</c> and <c>\r</c> line
 /// ends, <c>:</c> comments, several <c>data:</c> lines joined with <c>\n</c>, events split across reads, and a last
 /// event without its blank line at end of stream (dispatched, unlike the spec, so a cut-short provider still
-/// delivers what it sent). Buffers come from the array pool and grow only for events bigger than they are.
+/// delivers what it sent). Buffers come from the array pool and grow only for events bigger than they are, up to
+/// <c>maxEventBytes</c> for one line or one event's data: past it the read fails with
+/// <see cref="OversizedAnswerException"/>, so a provider cannot make the gateway buffer without end.
 /// </summary>
 public sealed class SseReader : IDisposable
 {
     private const int NameCacheSize = 16;
 
     private readonly Stream stream;
+    private readonly int maxEventBytes;
     private byte[] buffer;
     private int start;
     private int end;
@@ -31,11 +34,13 @@ public sealed class SseReader : IDisposable
     private readonly string[] names = new string[NameCacheSize];
     private int nameCount;
 
-    public SseReader(Stream stream, int bufferSize = 16 * 1024)
+    public SseReader(Stream stream, int bufferSize = 16 * 1024, int maxEventBytes = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEventBytes, 1);
         this.stream = stream;
+        this.maxEventBytes = maxEventBytes;
         buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         data = ArrayPool<byte>.Shared.Rent(bufferSize);
     }
@@ -155,6 +160,10 @@ public sealed class SseReader : IDisposable
         }
         if (end == buffer.Length)
         {
+            if (end >= maxEventBytes)
+            {
+                throw new OversizedAnswerException(maxEventBytes, end, "stream line");
+            }
             Grow(ref buffer, end, buffer.Length * 2);
         }
         var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken);
@@ -181,6 +190,10 @@ public sealed class SseReader : IDisposable
         if (field.SequenceEqual("data"u8))
         {
             var needed = dataLength + (sawData ? 1 : 0) + value.Length;
+            if (needed > maxEventBytes)
+            {
+                throw new OversizedAnswerException(maxEventBytes, needed, "stream event");
+            }
             if (needed > data.Length)
             {
                 Grow(ref data, dataLength, Math.Max(needed, data.Length * 2));
