@@ -119,8 +119,11 @@ psql_q() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAq -c "$1";
 # seeded by a first start; then a key is made with the CLI for team Platform and every limited wallet of the demo
 # (organisation, Engineering, Platform…) is raised to 100,000,000 USD with one SQL UPDATE, so no call is refused.
 # The per-caller ceiling is off (Limits__CallerCeiling__Calls=0): it exists to stop runaway loops.
+# Production refuses to start without a key-encryption certificate (README "Security"): a throwaway one for the run.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/kek.key" -out "$W/kek.crt" -subj "/CN=ControlPlane bench" -days 30 2>/dev/null
+KEK_PFX=$(openssl pkcs12 -export -inkey "$W/kek.key" -in "$W/kek.crt" -passout pass: | base64 -w0)
 cp_env() { # provider connection-string command... (exec: call it only in a subshell, & or $(...), so $! is the app)
-  exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0 \
+  exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0 KeyEncryption__CertificateBase64="$KEK_PFX" \
     Database__Provider="$1" Database__ConnectionString="$2" Database__SeedDemoData=true \
     Limits__CallerCeiling__Calls=0 \
     Gateway__AllowedProviderAddresses__0="127.0.0.1:$MOCK_PORT" Gateway__AllowedProviderAddresses__1="127.0.0.1:$SLOW_PORT" \

@@ -19,14 +19,16 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
         return await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync();
     }
 
-    private static void AssertChained(List<AuditEntry> entries)
+    private void AssertChained(List<AuditEntry> entries)
     {
+        var keys = App.Services.GetRequiredService<AuditChainKeys>();
         Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Sequence));
         var previous = AuditLog.GenesisHash;
         foreach (var e in entries)
         {
             Assert.Equal(previous, e.PreviousHash);
-            Assert.Equal(AuditLog.HashOf(e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash), e.Hash);
+            Assert.Equal(keys.CurrentId, e.KeyId);
+            Assert.Equal(AuditLog.HashOf(keys.Current, e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash), e.Hash);
             previous = e.Hash;
         }
     }
@@ -66,7 +68,7 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
         Assert.Equal(["team.created", "team.member_added", "key.created", "key.revoked"], entries.TakeLast(4).Select(e => e.Action));
         Assert.All(entries.TakeLast(4), e => Assert.Equal(DemoOrg.Adam, e.Actor));
         await using var db = App.OpenDb();
-        Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+        Assert.Null(await App.FirstBadAuditEntryAsync(db));
     }
 
     [Fact]
@@ -89,14 +91,14 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
         try
         {
             await using var db = app.OpenDb();
-            Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+            Assert.Null(await app.FirstBadAuditEntryAsync(db));
             var original = await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Sequence == 7);
 
             await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET details = 'x' WHERE sequence = 7");
 
-            Assert.Equal(7, await AuditLog.FindFirstBrokenLinkAsync(db));
+            Assert.Equal(7, await app.FirstBadAuditEntryAsync(db));
             await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET details = {original.Details} WHERE sequence = 7");
-            Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+            Assert.Null(await app.FirstBadAuditEntryAsync(db));
         }
         finally
         {
@@ -105,22 +107,93 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
     }
 
     [Fact]
-    public async Task Deleting_an_entry_or_rehashing_an_edited_one_breaks_the_chain_at_the_next_entry()
+    public async Task Rehashing_an_edited_entry_without_the_chain_key_breaks_the_chain_at_that_entry()
     {
         var app = await NewAppAsync();
         try
         {
             await using var db = app.OpenDb();
 
-            // Edit entry 12 and give it a hash that matches the edit: entry 13 no longer points at it.
+            // Whoever can write the database but lacks the certificate can only make a plain SHA-256 hash.
             var e12 = await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Sequence == 12);
-            var forged = AuditLog.HashOf(e12.Sequence, e12.At, e12.Actor, e12.Action, e12.Target, "forged", e12.PreviousHash);
+            var forged = AuditLog.HashOf(null, e12.Sequence, e12.At, e12.Actor, e12.Action, e12.Target, "forged", e12.PreviousHash);
             await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET details = 'forged', hash = {forged} WHERE sequence = 12");
-            Assert.Equal(13, await AuditLog.FindFirstBrokenLinkAsync(db));
+            Assert.Equal(12, await app.FirstBadAuditEntryAsync(db));
+            // Passing it off as an entry from before the chain was keyed does not work either.
+            await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET key_id = NULL WHERE sequence = 12");
+            Assert.Equal(12, await app.FirstBadAuditEntryAsync(db));
 
             // Deleting an earlier entry breaks the chain at the one after it.
             await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_entries WHERE sequence = 4");
-            Assert.Equal(5, await AuditLog.FindFirstBrokenLinkAsync(db));
+            Assert.Equal(5, await app.FirstBadAuditEntryAsync(db));
+        }
+        finally
+        {
+            await DisposeAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task Rewriting_the_whole_chain_or_deleting_its_newest_entries_is_caught_by_the_exported_anchors()
+    {
+        var app = await NewAppAsync();
+        try
+        {
+            await using var db = app.OpenDb();
+            var anchors = app.Services.GetRequiredService<AuditAnchors>();
+            var anchor = await anchors.AnchorHeadAsync();
+            Assert.NotNull(anchor);
+            Assert.Contains(await anchors.ReadAsync(), a => a.Sequence == anchor.Sequence && a.Hash == anchor.Hash);
+            var intact = await app.Services.GetRequiredService<AuditLog>().VerifyAsync(db);
+            Assert.True(intact.IsIntact, intact.Problem);
+            Assert.True(intact.AnchorsChecked >= 1);
+
+            // Truncation: the newest three entries go; the chain that is left is internally consistent.
+            await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE sequence > {anchor.Sequence - 3}");
+            var truncated = await app.Services.GetRequiredService<AuditLog>().VerifyAsync(db);
+            Assert.Equal(anchor.Sequence, truncated.FirstBadSequence);
+            Assert.Contains("deleted", truncated.Problem, StringComparison.Ordinal);
+
+            // A chain rewritten end to end as plain SHA-256 (as if from before keying) is consistent but not the anchored one.
+            var previous = AuditLog.GenesisHash;
+            foreach (var e in await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync())
+            {
+                var hash = AuditLog.HashOf(null, e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, previous);
+                await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET key_id = NULL, previous_hash = {previous}, hash = {hash} WHERE sequence = {e.Sequence}");
+                previous = hash;
+            }
+            var rewritten = await app.Services.GetRequiredService<AuditLog>().VerifyAsync(db);
+            Assert.False(rewritten.IsIntact);
+        }
+        finally
+        {
+            await DisposeAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task Rehashing_with_the_chain_key_itself_is_caught_by_an_anchor_taken_before()
+    {
+        var app = await NewAppAsync();
+        try
+        {
+            await using var db = app.OpenDb();
+            var anchor = (await app.Services.GetRequiredService<AuditAnchors>().AnchorHeadAsync())!;
+            var key = app.Services.GetRequiredService<AuditChainKeys>().Current;
+
+            // An insider with the certificate edits entry 10 and re-hashes everything after it with the real key.
+            var previous = (await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Sequence == 9)).Hash;
+            foreach (var e in await db.AuditEntries.AsNoTracking().Where(e => e.Sequence >= 10).OrderBy(e => e.Sequence).ToListAsync())
+            {
+                var details = e.Sequence == 10 ? "rewritten" : e.Details;
+                var hash = AuditLog.HashOf(key, e.Sequence, e.At, e.Actor, e.Action, e.Target, details, previous);
+                await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET details = {details}, previous_hash = {previous}, hash = {hash} WHERE sequence = {e.Sequence}");
+                previous = hash;
+            }
+
+            var verdict = await app.Services.GetRequiredService<AuditLog>().VerifyAsync(db);
+            Assert.Equal(anchor.Sequence, verdict.FirstBadSequence);
+            Assert.Contains("anchor", verdict.Problem, StringComparison.Ordinal);
         }
         finally
         {
@@ -157,7 +230,7 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
         Assert.Equal(Enumerable.Range(0, writers).Select(i => $"{tag}-{i:00}"), created.Select(e => e.Details).Order(StringComparer.Ordinal));
         await using var db = App.OpenDb();
         Assert.Equal(writers, await db.Teams.CountAsync(t => t.Name.StartsWith(tag)));
-        Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+        Assert.Null(await App.FirstBadAuditEntryAsync(db));
     }
 }
 

@@ -56,7 +56,7 @@ public abstract class AuditConcurrencyTests<TApp>(TApp fixture) where TApp : App
         Assert.Equal(Enumerable.Range(1, after.Count).Select(i => (long)i), after.Select(e => e.Sequence));
         for (var i = 1; i < after.Count; i++) Assert.Equal(after[i - 1].Hash, after[i].PreviousHash);
         await using var db = app.OpenDb();
-        Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+        Assert.Null(await app.FirstBadAuditEntryAsync(db));
     }
 
     [DatabaseFact]

@@ -297,6 +297,8 @@ internal static class AppProcess
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ControlPlane.dll"));
+        // No environment is named, so the binary runs as Production: it needs its key-encryption certificate.
+        foreach (var (name, value) in TestKeyEncryption.Settings()) start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
         return start;
     }
 

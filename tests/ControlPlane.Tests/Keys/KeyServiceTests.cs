@@ -1,4 +1,3 @@
-using ControlPlane.Features.Audit;
 using ControlPlane.Features.Keys;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
@@ -348,7 +347,7 @@ public abstract class KeyServiceTests<TApp>(TApp fixture) where TApp : AppFixtur
         Assert.Contains($"'{name}' for Search", entries[0].Details, StringComparison.Ordinal);
         Assert.Contains("expires", entries[0].Details, StringComparison.Ordinal);
         Assert.Equal($"'{name}'", entries[1].Details);
-        Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+        Assert.Null(await App.FirstBadAuditEntryAsync(db));
     }
 }
 

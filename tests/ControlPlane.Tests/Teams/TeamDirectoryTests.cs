@@ -1,4 +1,3 @@
-using ControlPlane.Features.Audit;
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
@@ -353,7 +352,7 @@ public abstract class TeamDirectoryTests<TApp>(TApp fixture) where TApp : AppFix
             forChild);
         var forParent = Assert.Single(await db.AuditEntries.AsNoTracking().Where(e => e.Target == $"team:{parent.Id}").ToListAsync());
         Assert.Equal(("team.created", parent.Name), (forParent.Action, forParent.Details));
-        Assert.Null(await AuditLog.FindFirstBrokenLinkAsync(db));
+        Assert.Null(await App.FirstBadAuditEntryAsync(db));
     }
 }
 

@@ -4,8 +4,9 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace ControlPlane.Features.Audit;
 
 /// <summary>
-/// One admin action in the audit chain. Each entry's <see cref="Hash"/> covers its own fields and the previous
-/// entry's hash, so editing or deleting any entry breaks every hash after it.
+/// One admin action in the audit chain. Each entry's <see cref="Hash"/> is an HMAC (under the chain key named by
+/// <see cref="KeyId"/>, see AuditChainKeys) of its own fields and the previous entry's hash, so editing or deleting
+/// any entry breaks every hash after it, and nobody without the key can re-hash the rest.
 /// </summary>
 public sealed class AuditEntry
 {
@@ -17,6 +18,8 @@ public sealed class AuditEntry
     public required string Details { get; set; }
     public required string PreviousHash { get; set; }
     public required string Hash { get; set; }
+    /// <summary>The chain key's id; null on entries made before the chain was keyed (plain SHA-256).</summary>
+    public string? KeyId { get; set; }
 }
 
 internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
@@ -34,6 +37,7 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         entry.Property(e => e.Details).HasMaxLength(4000);
         entry.Property(e => e.PreviousHash).HasMaxLength(64);
         entry.Property(e => e.Hash).HasMaxLength(64);
+        entry.Property(e => e.KeyId).HasMaxLength(16);
         entry.HasIndex(e => e.At);
     }
 }

@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Audit;
 
-/// <summary>Appends admin actions to the hash chain, in the caller's transaction.</summary>
-public sealed class AuditLog(TimeProvider clock)
+/// <summary>Appends admin actions to the keyed hash chain, in the caller's transaction, and verifies the chain.</summary>
+public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAnchors anchors)
 {
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -48,30 +48,75 @@ public sealed class AuditLog(TimeProvider clock)
             db.AuditEntries.Add(new AuditEntry
             {
                 Sequence = sequence, At = at, Actor = actor, Action = action, Target = target, Details = details,
-                PreviousHash = previous, Hash = HashOf(sequence, at, actor, action, target, details, previous),
+                PreviousHash = previous, KeyId = keys.CurrentId,
+                Hash = HashOf(keys.Current, sequence, at, actor, action, target, details, previous),
             });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         });
     }
 
-    /// <summary>Walks the chain from the start; returns the first sequence whose hash does not hold, or null.</summary>
-    public static async Task<long?> FindFirstBrokenLinkAsync(ControlPlaneDb db, CancellationToken ct = default)
+    /// <summary>Verifies the chain against the anchors in the anchor file (see <see cref="AuditAnchors"/>).</summary>
+    public async Task<ChainVerdict> VerifyAsync(ControlPlaneDb db, CancellationToken ct = default) =>
+        await VerifyAsync(db, await anchors.ReadAsync(ct), ct);
+
+    /// <summary>
+    /// Walks the chain from the start and compares it with the anchors exported outside the database. Entries from
+    /// before the chain was keyed (no key id) are accepted only as its beginning; every later entry must carry a valid
+    /// HMAC under a known key. Truncation shows as an anchor beyond the head.
+    /// </summary>
+    public async Task<ChainVerdict> VerifyAsync(ControlPlaneDb db, IReadOnlyList<AuditAnchor> anchors, CancellationToken ct = default)
     {
         var previous = GenesisHash;
+        var keyed = false;
+        var count = 0L;
+        var hashes = anchors.Count == 0 ? null : new Dictionary<long, string>();
         await foreach (var e in db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(ct))
         {
-            if (e.PreviousHash != previous || e.Hash != HashOf(e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash))
-                return e.Sequence;
+            if (e.PreviousHash != previous)
+                return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} does not follow the one before it (an entry was removed or reordered).");
+            if (e.KeyId is null && keyed)
+                return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} is unkeyed after keyed entries (written without the chain key).");
+            var key = e.KeyId is null ? null : keys.Find(e.KeyId);
+            if (e.KeyId is not null && key is null)
+                return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} names key '{e.KeyId}', which is not configured (KeyEncryption:PreviousCertificates holds rotated-out certificates).");
+            if (e.Hash != HashOf(key, e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash))
+                return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} does not match its hash (edited, or re-hashed without the chain key).");
+            keyed |= key is not null;
             previous = e.Hash;
+            count++;
+            hashes?.Add(e.Sequence, e.Hash);
         }
-        return null;
+        foreach (var anchor in anchors.OrderBy(a => a.Sequence))
+        {
+            if (hashes!.TryGetValue(anchor.Sequence, out var hash))
+            {
+                if (hash != anchor.Hash)
+                    return ChainVerdict.Broken(count, anchor.Sequence, $"Entry #{anchor.Sequence} differs from the anchor exported at {anchor.At:u} (the chain was rewritten).");
+            }
+            else
+            {
+                return ChainVerdict.Broken(count, anchor.Sequence, $"Entries up to #{anchor.Sequence} existed at {anchor.At:u} (anchor) but the chain now ends at #{count}: entries were deleted.");
+            }
+        }
+        return ChainVerdict.Intact(count, anchors.Count);
     }
 
-    internal static string HashOf(long sequence, DateTime at, string actor, string action, string target, string details, string previous)
+    /// <summary>Keyed entries: HMAC-SHA256 under the chain key. Entries made before the chain was keyed: SHA-256.</summary>
+    internal static string HashOf(byte[]? key, long sequence, DateTime at, string actor, string action, string target, string details, string previous)
     {
         // Unit separators keep field boundaries unambiguous; time at microsecond precision survives every provider.
-        var canonical = string.Join('\u001f', sequence, at.ToString("yyyy-MM-ddTHH:mm:ss.ffffff"), actor, action, target, details, previous);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        var canonical = Encoding.UTF8.GetBytes(string.Join('\u001f', sequence, at.ToString("yyyy-MM-ddTHH:mm:ss.ffffff"), actor, action, target, details, previous));
+        return Convert.ToHexStringLower(key is null ? SHA256.HashData(canonical) : HMACSHA256.HashData(key, canonical));
     }
+}
+
+/// <summary>What verifying the chain found: intact, or the first entry that does not hold and why.</summary>
+public sealed record ChainVerdict(long Entries, int AnchorsChecked, long? FirstBadSequence, string? Problem)
+{
+    public bool IsIntact => Problem is null;
+
+    public static ChainVerdict Intact(long entries, int anchors) => new(entries, anchors, null, null);
+
+    public static ChainVerdict Broken(long entries, long sequence, string problem) => new(entries, 0, sequence, problem);
 }

@@ -4,14 +4,13 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlPlane.Features.Audit;
 
 /// <summary>Reading the audit chain for the Audit page: whether it holds, and one page of it, newest first.</summary>
-public sealed class AuditTrail(IDbContextFactory<ControlPlaneDb> dbFactory)
+public sealed class AuditTrail(IDbContextFactory<ControlPlaneDb> dbFactory, AuditLog chain)
 {
-    /// <summary>How many entries there are and the first whose hash does not hold (null: the chain is intact).</summary>
-    public async Task<(int Count, long? BrokenAt)> CheckAsync(CancellationToken ct = default)
+    /// <summary>Whether the chain holds: its keyed hashes and the anchors exported outside the database.</summary>
+    public async Task<ChainVerdict> CheckAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var brokenAt = await AuditLog.FindFirstBrokenLinkAsync(db, ct);
-        return (await db.AuditEntries.CountAsync(ct), brokenAt);
+        return await chain.VerifyAsync(db, ct);
     }
 
     /// <summary>Entries newest first, paged in the database (the chain only grows).</summary>
