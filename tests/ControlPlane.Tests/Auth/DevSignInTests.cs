@@ -97,7 +97,7 @@ public sealed class DevSignInInProductionTests : IAsyncLifetime
 {
     private AppFactory _app = default!;
 
-    public async Task InitializeAsync() => _app = new AppFactory(await TestDatabase.CreateAsync(ControlPlane.Infrastructure.Data.DatabaseProvider.Sqlite), environment: "Production", settings: TestKeyEncryption.Settings());
+    public async Task InitializeAsync() => _app = new AppFactory(await TestDatabase.CreateAsync(ControlPlane.Infrastructure.Data.DatabaseProvider.Sqlite), environment: "Production");
 
     public async Task DisposeAsync()
     {

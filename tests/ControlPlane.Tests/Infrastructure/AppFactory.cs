@@ -22,6 +22,10 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
         builder.UseSetting("Database:ConnectionString", database.ConnectionString);
         // null: the setting left unset, as in a deployment that never mentions it.
         if (seedDemoData is { } seed) builder.UseSetting("Database:SeedDemoData", seed.ToString());
+        // Outside Development the app needs its key-encryption certificate, as an operator would configure it; a test
+        // that names any KeyEncryption setting itself (even empty) gets exactly what it names.
+        if (environment != "Development" && settings?.Keys.Any(k => k.StartsWith("KeyEncryption:", StringComparison.Ordinal)) != true)
+            foreach (var (key, value) in TestKeyEncryption.Settings()) builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
     }
 

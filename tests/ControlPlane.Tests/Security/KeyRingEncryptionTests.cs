@@ -79,7 +79,8 @@ public sealed class KeyRingEncryptionTests : IAsyncLifetime
     [Fact]
     public async Task Outside_Development_the_app_refuses_to_start_without_a_certificate_and_says_what_to_set()
     {
-        await using var app = new AppFactory(_database, environment: "Production", seedDemoData: false);
+        await using var app = new AppFactory(_database, environment: "Production", seedDemoData: false,
+            settings: new Dictionary<string, string?> { ["KeyEncryption:CertificatePath"] = "" });
 
         var error = Assert.ThrowsAny<Exception>(() => app.Services);
 
