@@ -3,6 +3,8 @@
 #   docker run -p 8080:8080 -v controlplane-data:/data controlplane
 # The default database is SQLite in the /data volume; for PostgreSQL set
 #   Database__Provider=Postgres and Database__ConnectionString="Host=...".
+# Outside Development the app needs its key-encryption certificate (README "Security"):
+#   -e KeyEncryption__CertificateBase64="$(base64 -w0 kek.pfx)"
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 # The build installs the front-end packages (ApexCharts) with `npm ci` and bundles them into /assets
