@@ -44,8 +44,8 @@ public static class DataSetup
                 break;
         }
 
-        // Migrations are written by hand (dotnet-ef is not on this registry), so there is no model snapshot to
-        // compare with; SchemaTests prove instead that the migrated schema equals the model.
+        // Migrations are one provider-neutral history written by hand, so there is no model snapshot to compare
+        // with; SchemaTests (and the offline SQL Server tests) prove instead that the migrated schema equals the model.
         db.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
     }
 
