@@ -1,34 +1,12 @@
 using Bunit;
 using ControlPlane.Features.Keys;
 using MudBlazor;
-using MudBlazor.Services;
+using ControlPlane.Tests.Components;
 
 namespace ControlPlane.Tests.Keys;
 
-public sealed class KeyStatusBadgeTests : BunitContext, IAsyncLifetime
+public sealed class KeyStatusBadgeTests : MudContext
 {
-    // xUnit 2 disposes synchronously; MudBlazor's key interceptor disposes only asynchronously (as in DashboardContext).
-    private bool disposedAsync;
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        disposedAsync = true;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (!disposedAsync) base.Dispose(disposing);
-    }
-
-    public KeyStatusBadgeTests()
-    {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-    }
-
     [Theory]
     [InlineData(ApiKeyStatus.Active, Color.Success)]
     [InlineData(ApiKeyStatus.Expired, Color.Warning)]

@@ -6,13 +6,8 @@ using MudBlazor;
 namespace ControlPlane.Tests.Metering;
 
 /// <summary>The small badges of the Calls page: where the tokens came from, and how a call ended.</summary>
-public sealed class CallBadgesTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>, IAsyncLifetime
+public sealed class CallBadgesTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's chip services dispose only asynchronously, and xUnit 2 disposes a test class synchronously.
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
-
     [Theory]
     [InlineData(UsageSource.Estimated, "estimated", Color.Warning)]
     [InlineData(UsageSource.Provider, "provider", Color.Default)]

@@ -9,13 +9,8 @@ using MudBlazor;
 namespace ControlPlane.Tests.Metering;
 
 /// <summary>The Calls page rendered with bUnit over the demo's week of calls: server paging, sorting, scoping and details.</summary>
-public sealed class CallsPageTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>, IAsyncLifetime
+public sealed class CallsPageTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's popover services dispose only asynchronously, and xUnit 2 disposes a test class synchronously.
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
-
     private const string Time = "yyyy-MM-dd HH:mm:ss.fff";
     private static readonly string[] HerTeams = ["Platform", "Search"];
 

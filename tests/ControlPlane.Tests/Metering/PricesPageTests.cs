@@ -9,13 +9,8 @@ using MudBlazor;
 namespace ControlPlane.Tests.Metering;
 
 /// <summary>The Prices page and its NewPriceForm dialog, rendered with bUnit over the demo data.</summary>
-public sealed class PricesPageTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>, IAsyncLifetime
+public sealed class PricesPageTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's popover services dispose only asynchronously, and xUnit 2 disposes a test class synchronously.
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
-
     private IRenderedComponent<MudDialogProvider> dialogs = default!;
 
     private IReadOnlyList<Snackbar> Snackbars => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars];

@@ -11,13 +11,8 @@ namespace ControlPlane.Tests.Teams;
 /// The Teams page in bUnit with MudBlazor's providers beside it (dialogs and popovers render there, as in the app's
 /// layout), and the few steps every Teams test takes: pick a team in the tree, find a dialog, read the snackbars.
 /// </summary>
-public abstract class TeamsPageContext(DashboardApp app) : DashboardContext(app), IAsyncLifetime
+public abstract class TeamsPageContext(DashboardApp app) : DashboardContext(app)
 {
-    // MudBlazor's dialog and popover services are only IAsyncDisposable: xunit must dispose the context asynchronously.
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync() => await ((IAsyncDisposable)this).DisposeAsync();
-
     protected IRenderedComponent<MudDialogProvider> Dialogs { get; private set; } = default!;
     protected IRenderedComponent<MudPopoverProvider> Popovers { get; private set; } = default!;
 

@@ -1,35 +1,13 @@
 using Bunit;
 using ControlPlane.Features.Wallets;
 using MudBlazor;
-using MudBlazor.Services;
+using ControlPlane.Tests.Components;
 
 namespace ControlPlane.Tests.Wallets;
 
 /// <summary>The utilisation bar of a wallet row: MudBlazor's linear progress in the colour of the wallet's level.</summary>
-public sealed class UtilisationBarTests : BunitContext, IAsyncLifetime
+public sealed class UtilisationBarTests : MudContext
 {
-    // xUnit 2 disposes synchronously; MudBlazor's key interceptor disposes only asynchronously (as in DashboardContext).
-    private bool disposedAsync;
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        disposedAsync = true;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (!disposedAsync) base.Dispose(disposing);
-    }
-
-    public UtilisationBarTests()
-    {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-    }
-
     [Theory]
     [InlineData(0, Color.Success)]
     [InlineData(79.9, Color.Success)]

@@ -3,7 +3,6 @@ using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.People;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Tests.Components;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
@@ -13,15 +12,10 @@ namespace ControlPlane.Tests.Gateway.Pages;
 /// The gateway pages' bUnit context: the dashboard's, plus the dialog provider rendered (dialogs show up in it) and
 /// snackbars that stay until read, so a test never races their timer.
 /// </summary>
-public abstract class GatewayPageContext : DashboardContext, IAsyncLifetime
+public abstract class GatewayPageContext : DashboardContext
 {
     protected GatewayPageContext(DashboardApp app) : base(app)
     {
-        // bUnit registers a placeholder IAuthorizationService that AddAuthorizationCore's TryAdd leaves in place;
-        // the pages ask the real one (with the app's policies) which actions to show.
-        Services.AddTransient<IAuthorizationService, DefaultAuthorizationService>();
-        // An upper bound for the machine under load (other builds share its two cores), not a timing the tests rely on.
-        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Dialogs = Render<MudDialogProvider>();
         Snackbar = Services.GetRequiredService<ISnackbar>();
         Snackbar.Configuration.RequireInteraction = true;
@@ -42,12 +36,6 @@ public abstract class GatewayPageContext : DashboardContext, IAsyncLifetime
             Assert.True(saved.Succeeded, saved.Error);
             return saved.Value!;
         });
-
-    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
-
-    // MudBlazor's popover services are only IAsyncDisposable: xUnit must dispose the context asynchronously
-    // (its later synchronous Dispose then finds nothing left to do).
-    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 
     protected AngleSharp.Dom.IElement DialogButton(string text) =>
         Dialogs.FindAll("button").Single(b => b.TextContent.Trim() == text);
