@@ -18,7 +18,9 @@ public sealed class DashboardApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        App = new AppFactory(_database);
+        // Pages add providers at loopback fakes and closed loopback ports; the operator's allow-list says so, as for
+        // a local Ollama (every other private or loopback address stays refused).
+        App = new AppFactory(_database, settings: new Dictionary<string, string?> { ["Gateway:AllowedProviderAddresses:0"] = "127.0.0.1" });
         _ = App.Services; // builds the host: migrations and demo data run here, not inside the first test
     }
 

@@ -159,14 +159,21 @@ public sealed class ProvidersPageTests(DashboardApp app) : GatewayPageContext(ap
         Assert.Contains("A blank key keeps the stored one (…Kk42)", Dialogs.Find("[data-testid=provider-key-help]").TextContent, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-ui-stored-key-Kk42", Dialogs.Markup, StringComparison.Ordinal);
         Assert.Equal("ui-edit", Dialogs.Find("input[data-testid=provider-name]").GetAttribute("value"));
+        // Another port is another server: the stored key would go to it, so it must be typed again.
         Dialogs.Find("input[data-testid=provider-url]").Input("http://127.0.0.1:10/v1");
+        Dialogs.Find("[data-testid=save-provider]").Click();
+        Dialogs.WaitForAssertion(() => Assert.Contains(Snackbar.Shown(), s => s.Severity == Severity.Error && s.Text.Contains("re-enter the API key", StringComparison.Ordinal)));
+        Assert.NotEmpty(Dialogs.FindAll("[data-testid=provider-editor]"));
+
+        // The same server under another path keeps it.
+        Dialogs.Find("input[data-testid=provider-url]").Input("http://127.0.0.1:9/v1");
         Dialogs.Find("[data-testid=save-provider]").Click();
 
         Dialogs.WaitForAssertion(() => Assert.Empty(Dialogs.FindAll("[data-testid=provider-editor]")));
         Assert.Contains(Snackbar.Shown(), s => s is { Severity: Severity.Success, Text: "Provider ui-edit saved." });
         await using var db = App.App.OpenDb();
         var saved = await db.Providers.SingleAsync(p => p.Id == provider.Id);
-        Assert.Equal("http://127.0.0.1:10/v1", saved.BaseUrl);
+        Assert.Equal("http://127.0.0.1:9/v1", saved.BaseUrl);
         Assert.Equal(provider.EncryptedApiKey, saved.EncryptedApiKey);
         Assert.Equal("…Kk42", saved.ApiKeyHint);
     }
