@@ -1,9 +1,13 @@
 using System.Security.Claims;
+using AngleSharp.Dom;
+using Bunit;
 using ControlPlane.Features.People;
 using ControlPlane.Infrastructure.Auth;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 
 namespace ControlPlane.Tests.Components;
 
@@ -29,6 +33,29 @@ public abstract class DashboardContext : MudContext
     }
 
     protected DashboardApp App { get; }
+
+    /// <summary>A page with MudBlazor's popover and dialog providers beside it, as the layout has them.</summary>
+    protected (IRenderedComponent<MudDialogProvider> Dialogs, IRenderedComponent<TPage> Page) RenderWithDialogs<TPage>() where TPage : IComponent
+    {
+        Render<MudPopoverProvider>();
+        var dialogs = Render<MudDialogProvider>();
+        return (dialogs, Render<TPage>());
+    }
+
+    /// <summary>The input of a MudBlazor field, which carries the field's data-testid itself or inside.</summary>
+    protected static IElement InputOf<T>(IRenderedComponent<T> root, string testId) where T : IComponent
+    {
+        root.WaitForAssertion(() => Assert.NotEmpty(root.FindAll($"[data-testid={testId}]")));
+        var marked = root.Find($"[data-testid={testId}]");
+        return marked.LocalName == "input" ? marked : marked.QuerySelector("input")!;
+    }
+
+    /// <summary>The whole field around that input: its label, helper and validation message.</summary>
+    protected static IElement FieldOf<T>(IRenderedComponent<T> root, string testId) where T : IComponent =>
+        InputOf(root, testId).Closest(".mud-input-control")!;
+
+    /// <summary>The snackbars shown so far, oldest first.</summary>
+    protected IReadOnlyList<Snackbar> Snackbars => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars];
 
     /// <summary>Signs in as the demo person with this e-mail (their organisation role comes from the database).</summary>
     protected async Task<User> SignInAsAsync(string email)

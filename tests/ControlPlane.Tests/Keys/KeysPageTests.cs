@@ -18,7 +18,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     public async Task A_new_key_needs_a_team_and_says_so_next_to_the_field()
     {
         await SignInAsAsync("adam.admin@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
         var before = await KeyCountAsync();
 
         await OpenNewKeyAsync(dialogs, page);
@@ -26,14 +26,14 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
 
         dialogs.WaitForAssertion(() => Assert.Contains("Pick the team that pays for this key.", FieldOf(dialogs, "key-team").TextContent, StringComparison.Ordinal));
         Assert.Equal(before, await KeyCountAsync());
-        Assert.Empty(Snackbars.ShownSnackbars);
+        Assert.Empty(Snackbars);
     }
 
     [Fact]
     public async Task A_key_name_longer_than_a_hundred_characters_is_refused_next_to_the_field()
     {
         await SignInAsAsync("adam.admin@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
         var before = await KeyCountAsync();
 
         await OpenNewKeyAsync(dialogs, page);
@@ -49,7 +49,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     public async Task A_new_key_is_saved_and_its_secret_shown_once_in_a_dialog_with_a_copy_button()
     {
         await SignInAsAsync("adam.admin@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
         var name = Unique("bunit-key");
 
         await OpenNewKeyAsync(dialogs, page);
@@ -66,12 +66,12 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
             Assert.Equal(KeySecret.HashOf(secret), saved.Hash);
             Assert.Equal((await db.Teams.SingleAsync(t => t.Name == "Research")).Id, saved.TeamId);
         }
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains(name, StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains(name, StringComparison.Ordinal));
         page.WaitForAssertion(() => Assert.NotNull(KeyRow(page, name)));
 
         dialogs.Find("[data-testid=copy-key]").Click();
         Assert.Equal(secret, JSInterop.VerifyInvoke("navigator.clipboard.writeText").Arguments.Single());
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains("clipboard", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains("clipboard", StringComparison.Ordinal));
 
         dialogs.Find("[data-testid=key-done]").Click();
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=new-key]")));
@@ -83,7 +83,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         JSInterop.SetupVoid("navigator.clipboard.writeText", _ => true).SetException(new JSException("Write permission denied."));
-        var (dialogs, _) = RenderPage();
+        var (dialogs, _) = RenderWithDialogs<KeysPage>();
 
         await dialogs.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<ShownOnceKey>("Your new key", new DialogParameters<ShownOnceKey>
         {
@@ -92,7 +92,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         }));
         dialogs.WaitForElement("[data-testid=copy-key]").Click();
 
-        dialogs.WaitForAssertion(() => Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("copy it by hand", StringComparison.Ordinal)));
+        dialogs.WaitForAssertion(() => Assert.Contains(Snackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("copy it by hand", StringComparison.Ordinal)));
         Assert.Equal("cp-live-0123456789abcdefghijklmnopqrstuvwxyzABCD", dialogs.Find("[data-testid=new-key-secret]").TextContent.Trim());
     }
 
@@ -101,7 +101,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var doomed = await CreateTeamAsync(Unique("Doomed"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
 
         await OpenNewKeyAsync(dialogs, page);
         await ChooseTeamAsync(dialogs, doomed.Name);
@@ -110,7 +110,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         dialogs.Find("[data-testid=create-key]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Contains("That team no longer exists.", dialogs.Find("[data-testid=form-error]").TextContent, StringComparison.Ordinal));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("no longer exists", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("no longer exists", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var key = await CreateKeyAsync(Unique("keep-me"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
 
         ClickIn(page, key.Name, "revoke");
         dialogs.WaitForAssertion(() => Assert.Contains($"Revoke {key.Prefix}…", dialogs.Find(".mud-dialog").TextContent, StringComparison.Ordinal));
@@ -134,7 +134,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var key = await CreateKeyAsync(Unique("revoke-me"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
 
         ClickIn(page, key.Name, "revoke");
         dialogs.WaitForAssertion(() => Button(dialogs, "Revoke"));
@@ -143,7 +143,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         page.WaitForAssertion(() => Assert.Equal("Revoked", KeyRow(page, key.Name)!.QuerySelector("[data-testid=key-status]")!.TextContent.Trim()));
         Assert.NotNull((await KeyAsync(key.Id)).RevokedAt);
         Assert.Null(KeyRow(page, key.Name)!.QuerySelector("[data-testid=revoke]"));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains($"{key.Prefix}… ('{key.Name}') revoked", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains($"{key.Prefix}… ('{key.Name}') revoked", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var key = await CreateKeyAsync(Unique("raced"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
         page.WaitForAssertion(() => Assert.NotNull(KeyRow(page, key.Name)));
         var revoked = await App.App.WithScopeAsync(async sp => await sp.GetRequiredService<KeyService>().RevokeAsync(await ActorAsync("olivia.owner@acme.test"), key.Id));
         Assert.True(revoked.Succeeded, revoked.Error);
@@ -160,7 +160,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         dialogs.WaitForAssertion(() => Button(dialogs, "Revoke"));
         Button(dialogs, "Revoke").Click();
 
-        page.WaitForAssertion(() => Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("already revoked", StringComparison.Ordinal)));
+        page.WaitForAssertion(() => Assert.Contains(Snackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("already revoked", StringComparison.Ordinal)));
         page.WaitForAssertion(() => Assert.Equal("Revoked", KeyRow(page, key.Name)!.QuerySelector("[data-testid=key-status]")!.TextContent.Trim()));
     }
 
@@ -169,7 +169,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var key = await CreateKeyAsync(Unique("limits-bad"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
 
         ClickIn(page, key.Name, "limits");
         InputOf(dialogs, "limit-rpm").Change("0");
@@ -177,7 +177,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
 
         dialogs.WaitForAssertion(() => Assert.Contains("A positive whole number, or empty for none.", FieldOf(dialogs, "limit-rpm").TextContent, StringComparison.Ordinal));
         Assert.Null((await KeyAsync(key.Id)).RequestsPerMinute);
-        Assert.Empty(Snackbars.ShownSnackbars);
+        Assert.Empty(Snackbars);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var key = await CreateKeyAsync(Unique("limits-ok"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
 
         ClickIn(page, key.Name, "limits");
         InputOf(dialogs, "limit-rpm").Change("60");
@@ -196,7 +196,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         var saved = await KeyAsync(key.Id);
         Assert.Equal((60, 50_000, (int?)null), (saved.RequestsPerMinute, saved.TokensPerMinute, saved.CallerCeilingCalls));
         page.WaitForAssertion(() => Assert.Contains("60 req/min · 50,000 tok/min", KeyRow(page, key.Name)!.TextContent, StringComparison.Ordinal));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains($"Limits of {key.Prefix}… saved", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Success && (s.Message ?? "").Contains($"Limits of {key.Prefix}… saved", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     {
         await SignInAsAsync("adam.admin@acme.test");
         var key = await CreateKeyAsync(Unique("limits-gone"));
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<KeysPage>();
 
         ClickIn(page, key.Name, "limits");
         InputOf(dialogs, "limit-rpm").Change("60");
@@ -213,14 +213,14 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         dialogs.Find("[data-testid=limits-save]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Contains("No key matches.", dialogs.Find("[data-testid=limits-error]").TextContent, StringComparison.Ordinal));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("No key matches.", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("No key matches.", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task The_search_narrows_the_list_to_matching_keys()
     {
         await SignInAsAsync("adam.admin@acme.test");
-        var (_, page) = RenderPage();
+        var (_, page) = RenderWithDialogs<KeysPage>();
         page.WaitForAssertion(() => Assert.NotNull(KeyRow(page, "platform-prod")));
 
         InputOf(page, "key-search").Input("search-index");
@@ -233,7 +233,7 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
     public async Task A_member_sees_her_teams_keys_without_new_limits_or_revoke_buttons()
     {
         await SignInAsAsync("mia.member@acme.test");
-        var (_, page) = RenderPage();
+        var (_, page) = RenderWithDialogs<KeysPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(KeyRow(page, "platform-prod")));
         Assert.NotNull(KeyRow(page, "search-indexer"));
@@ -243,27 +243,8 @@ public sealed class KeysPageTests(DashboardApp app) : DashboardContext(app), ICl
         Assert.Empty(page.FindAll("[data-testid=revoke]"));
     }
 
-    /// <summary>The input of a MudBlazor field, which carries the field's data-testid itself or inside.</summary>
-    private static IElement InputOf<T>(IRenderedComponent<T> root, string testId) where T : Microsoft.AspNetCore.Components.IComponent
-    {
-        root.WaitForAssertion(() => Assert.NotEmpty(root.FindAll($"[data-testid={testId}]")));
-        var marked = root.Find($"[data-testid={testId}]");
-        return marked.LocalName == "input" ? marked : marked.QuerySelector("input")!;
-    }
-
-    /// <summary>The whole field around that input: its label, helper and validation message.</summary>
-    private static IElement FieldOf<T>(IRenderedComponent<T> root, string testId) where T : Microsoft.AspNetCore.Components.IComponent => InputOf(root, testId).Closest(".mud-input-control")!;
-
-    private ISnackbar Snackbars => Services.GetRequiredService<ISnackbar>();
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
-
-    private (IRenderedComponent<MudDialogProvider> Dialogs, IRenderedComponent<KeysPage> Page) RenderPage()
-    {
-        Render<MudPopoverProvider>();
-        var dialogs = Render<MudDialogProvider>();
-        return (dialogs, Render<KeysPage>());
-    }
 
     private static async Task OpenNewKeyAsync(IRenderedComponent<MudDialogProvider> dialogs, IRenderedComponent<KeysPage> page)
     {

@@ -3,7 +3,6 @@ using Bunit;
 using ControlPlane.Features.Metering;
 using ControlPlane.Tests.Components;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
 namespace ControlPlane.Tests.Metering;
@@ -12,8 +11,6 @@ namespace ControlPlane.Tests.Metering;
 public sealed class PricesPageTests(DashboardApp app) : DashboardContext(app), IClassFixture<DashboardApp>
 {
     private IRenderedComponent<MudDialogProvider> dialogs = default!;
-
-    private IReadOnlyList<Snackbar> Snackbars => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars];
 
     /// <summary>The page as this person sees it, with the dialog and popover hosts the layout would give it.</summary>
     private async Task<IRenderedComponent<PricesPage>> OpenAsync(string email)

@@ -2,7 +2,6 @@ using AngleSharp.Dom;
 using Bunit;
 using ControlPlane.Features.Teams;
 using ControlPlane.Tests.Components;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
 namespace ControlPlane.Tests.Teams;
@@ -70,8 +69,6 @@ public abstract class TeamsPageContext(DashboardApp app) : DashboardContext(app)
 
     /// <summary>The helper text under a field, where MudBlazor writes its validation message.</summary>
     protected string FieldMessages() => string.Join(" | ", Dialogs.FindAll(".mud-input-helper-text, .mud-input-error").Select(e => e.TextContent.Trim()));
-
-    protected IReadOnlyList<Snackbar> Snackbars => [.. Services.GetRequiredService<ISnackbar>().ShownSnackbars];
 
     protected void AssertSnackbar(Severity severity, string text) =>
         Dialogs.WaitForAssertion(() => Assert.Contains(Snackbars, s => s.Severity == severity && s.Message?.Contains(text, StringComparison.Ordinal) == true));

@@ -3,7 +3,6 @@ using Bunit;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Tests.Components;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 
 namespace ControlPlane.Tests.Wallets;
@@ -15,7 +14,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
     public async Task Finance_changes_a_budgets_limit_and_the_database_keeps_it()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<WalletsPage>();
 
         ClickIn(page, "Team Research", "edit-wallet");
         Assert.Equal("Budget of Team Research", dialogs.WaitForElement("[data-testid=wallet-editor-title]").TextContent.Trim());
@@ -25,14 +24,14 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=wallet-editor-title]")));
         Assert.Equal(12m, (await WalletAsync("Team Research")).Limit);
         page.WaitForAssertion(() => Assert.Equal("$12.00", Row(page, "Team Research")!.QuerySelector("[data-testid=wallet-limit-value]")!.TextContent.Trim()));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Success && (s.Message ?? "").StartsWith("Budget saved: Team Research", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Success && (s.Message ?? "").StartsWith("Budget saved: Team Research", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task The_editor_refuses_thresholds_that_are_not_percentages_next_to_the_field()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<WalletsPage>();
         var before = await WalletAsync("Team Mobile");
 
         ClickIn(page, "Team Mobile", "edit-wallet");
@@ -44,7 +43,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
         Assert.Contains("Between 0 and 1,000,000,000 USD", FieldOf(dialogs, "wallet-limit").TextContent, StringComparison.Ordinal);
         var after = await WalletAsync("Team Mobile");
         Assert.Equal((before.Limit, before.Thresholds), (after.Limit, after.Thresholds));
-        Assert.Empty(Snackbars.ShownSnackbars);
+        Assert.Empty(Snackbars);
 
         dialogs.Find("[data-testid=cancel-wallet]").Click();
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=wallet-editor-title]")));
@@ -54,7 +53,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
     public async Task A_new_budget_needs_its_owner_and_says_so_next_to_the_field()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<WalletsPage>();
         var before = await WalletCountAsync();
 
         (await page.WaitForElementAsync("[data-testid=add-budget]")).Click();
@@ -69,7 +68,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
     public async Task Finance_adds_a_budget_for_a_key_under_its_teams_budget()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<WalletsPage>();
 
         (await page.WaitForElementAsync("[data-testid=add-budget]")).Click();
         var editor = dialogs.WaitForComponent<WalletEditor>();
@@ -84,14 +83,14 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
         Assert.Equal(2.5m, saved.Limit);
         Assert.Equal((await WalletAsync("Team Research")).Id, saved.ParentWalletId);
         page.WaitForAssertion(() => Assert.NotNull(Row(page, "Key research-notebooks")));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Success && (s.Message ?? "").StartsWith("Budget added: Key research-notebooks", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Success && (s.Message ?? "").StartsWith("Budget added: Key research-notebooks", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_limit_above_the_parents_is_refused_in_the_form_and_a_snackbar()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (dialogs, page) = RenderPage();
+        var (dialogs, page) = RenderWithDialogs<WalletsPage>();
         var before = await WalletAsync("Team Mobile");
 
         ClickIn(page, "Team Mobile", "edit-wallet");
@@ -99,7 +98,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
         dialogs.Find("[data-testid=save-wallet]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Contains("cannot exceed the parent budget's limit of 200 USD", dialogs.Find("[data-testid=form-error]").TextContent, StringComparison.Ordinal));
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("cannot exceed the parent budget's limit", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Error && (s.Message ?? "").Contains("cannot exceed the parent budget's limit", StringComparison.Ordinal));
         Assert.Equal(before.Limit, (await WalletAsync("Team Mobile")).Limit);
     }
 
@@ -107,7 +106,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
     public async Task A_budget_opens_to_its_card_with_its_own_events()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (_, page) = RenderPage();
+        var (_, page) = RenderWithDialogs<WalletsPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(Row(page, "Team Search")));
         Row(page, "Team Search")!.QuerySelector("td button")!.Click();
@@ -121,7 +120,7 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
     public async Task A_member_sees_her_teams_budgets_without_edit_or_add_buttons()
     {
         await SignInAsAsync("mia.member@acme.test");
-        var (_, page) = RenderPage();
+        var (_, page) = RenderWithDialogs<WalletsPage>();
 
         page.WaitForAssertion(() => Assert.NotNull(Row(page, "Team Platform")));
         Assert.NotNull(Row(page, "Team Search")!.QuerySelector("[data-testid=utilisation]"));
@@ -135,34 +134,15 @@ public sealed class WalletsPageTests(DashboardApp app) : DashboardContext(app), 
     public async Task Finance_sees_the_chargeback_link_for_this_month()
     {
         await SignInAsAsync("fiona.finance@acme.test");
-        var (_, page) = RenderPage();
+        var (_, page) = RenderWithDialogs<WalletsPage>();
 
         var link = page.WaitForElement("[data-testid=chargeback-download]");
         Assert.Matches(@"^/wallets/chargeback\.csv\?from=\d{4}-\d{2}-01&to=\d{4}-\d{2}-\d{2}$", link.GetAttribute("href"));
         Assert.True(link.HasAttribute("download"));
         link.Click();
-        Assert.Contains(Snackbars.ShownSnackbars, s => s.Severity == Severity.Info && (s.Message ?? "").Contains("downloading as CSV", StringComparison.Ordinal));
+        Assert.Contains(Snackbars, s => s.Severity == Severity.Info && (s.Message ?? "").Contains("downloading as CSV", StringComparison.Ordinal));
     }
 
-    /// <summary>The input of a MudBlazor field, which carries the field's data-testid itself or inside.</summary>
-    private static IElement InputOf<T>(IRenderedComponent<T> root, string testId) where T : Microsoft.AspNetCore.Components.IComponent
-    {
-        root.WaitForAssertion(() => Assert.NotEmpty(root.FindAll($"[data-testid={testId}]")));
-        var marked = root.Find($"[data-testid={testId}]");
-        return marked.LocalName == "input" ? marked : marked.QuerySelector("input")!;
-    }
-
-    /// <summary>The whole field around that input: its label, helper and validation message.</summary>
-    private static IElement FieldOf<T>(IRenderedComponent<T> root, string testId) where T : Microsoft.AspNetCore.Components.IComponent => InputOf(root, testId).Closest(".mud-input-control")!;
-
-    private ISnackbar Snackbars => Services.GetRequiredService<ISnackbar>();
-
-    private (IRenderedComponent<MudDialogProvider> Dialogs, IRenderedComponent<WalletsPage> Page) RenderPage()
-    {
-        Render<MudPopoverProvider>();
-        var dialogs = Render<MudDialogProvider>();
-        return (dialogs, Render<WalletsPage>());
-    }
 
     private static IElement? Row(IRenderedComponent<WalletsPage> page, string name) =>
         page.FindAll("[data-testid=wallets-grid] tbody tr")
