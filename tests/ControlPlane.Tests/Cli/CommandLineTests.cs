@@ -38,6 +38,24 @@ public abstract class CommandLineTests<TApp>(TApp fixture) where TApp : AppFixtu
     }
 
     [Fact]
+    public async Task Users_sign_out_ends_every_session_of_the_person_and_names_an_unknown_one()
+    {
+        int VersionOf(ControlPlane.Infrastructure.Data.ControlPlaneDb db) =>
+            db.Users.AsNoTracking().Single(u => u.Email == "sam.sales@acme.test").SessionVersion;
+        int before;
+        await using (var db = App.OpenDb()) before = VersionOf(db);
+
+        var (exit, stdout, stderr) = await RunAsync("users", "sign-out", "sam.sales@acme.test");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("sam.sales@acme.test", stdout, StringComparison.Ordinal);
+        await using (var db = App.OpenDb()) Assert.Equal(before + 1, VersionOf(db));
+        var unknown = await RunAsync("users", "sign-out", "nobody@acme.test");
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("nobody@acme.test", unknown.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Keys_create_prints_only_the_key_which_is_stored_hashed_with_its_expiry()
     {
         var name = Unique("ci");

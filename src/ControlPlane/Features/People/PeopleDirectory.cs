@@ -1,13 +1,32 @@
 using System.Security.Claims;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Features.Audit;
+using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Auth;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.People;
 
 /// <summary>Finds people and turns one into the claims a session carries.</summary>
-public sealed class PeopleDirectory(IDbContextFactory<ControlPlaneDb> dbFactory)
+public sealed class PeopleDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, SessionCheck sessions, AuditLog audit)
 {
+    /// <summary>
+    /// An Owner ends every session of a person (a lost laptop, a leaver): their next request or circuit check on any
+    /// node is refused and they must sign in again. Audited.
+    /// </summary>
+    public async Task<Outcome<User>> SignOutEverywhereAsync(Actor actor, Guid userId, CancellationToken ct = default)
+    {
+        if (actor.Role != Roles.Owner) return Outcome.Fail<User>("Only an Owner can sign someone out everywhere.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null) return Outcome.Fail<User>("No such person.");
+        user.SessionVersion++;
+        await audit.SaveAsync(db, actor.Name, "user.signed_out_everywhere", $"user:{user.Id}", user.Email, ct);
+        sessions.Forget(user.Id);
+        return user;
+    }
+
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -29,6 +48,7 @@ public sealed class PeopleDirectory(IDbContextFactory<ControlPlaneDb> dbFactory)
             new Claim(ClaimTypes.Email, user.Email),
             new Claim(ClaimTypes.Role, user.Role),
             new Claim(ClaimTypes.AuthenticationMethod, authenticationMethod),
+            new Claim(SessionCheck.VersionClaim, user.SessionVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], CookieAuthenticationDefaults.AuthenticationScheme);
         return new ClaimsPrincipal(identity);
     }

@@ -14,6 +14,8 @@ public sealed class User
     public DateTime CreatedAt { get; set; }
     /// <summary>The dashboard's theme follows the person, not the browser (the shell reads and writes it).</summary>
     public bool PrefersDarkTheme { get; set; }
+    /// <summary>Every session carries the version it was issued under; raising it ends them all (SessionCheck).</summary>
+    public int SessionVersion { get; set; }
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
@@ -26,6 +28,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.DisplayName).HasMaxLength(200);
         user.Property(u => u.Role).HasMaxLength(32);
         user.Property(u => u.PrefersDarkTheme).HasDefaultValue(false);
+        user.Property(u => u.SessionVersion).HasDefaultValue(0);
         user.HasIndex(u => u.Email).IsUnique();
         user.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Restrict);
     }

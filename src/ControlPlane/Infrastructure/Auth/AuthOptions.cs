@@ -9,4 +9,10 @@ public sealed class AuthOptions
     public bool DevSignIn { get; set; } = true;
 
     public bool DevSignInAvailable(IHostEnvironment environment) => DevSignIn && environment.IsDevelopment();
+
+    /// <summary>
+    /// How long a node trusts a session's person, role and session version before it reads them again (requests and
+    /// open dashboard circuits alike): a demotion or a sign-out elsewhere takes effect within this.
+    /// </summary>
+    public int RevalidateSeconds { get; set; } = 30;
 }

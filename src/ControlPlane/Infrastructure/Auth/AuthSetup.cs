@@ -1,5 +1,7 @@
 using ControlPlane.Features.People;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace ControlPlane.Infrastructure.Auth;
 
@@ -26,7 +28,17 @@ public static class AuthSetup
                 // Machines (the gateway's clients, probes, scripts) get status codes, not a sign-in page.
                 cookie.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
                 cookie.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+                // The cookie says who someone was when they signed in; the database says who they are now.
+                cookie.Events.OnValidatePrincipal = async ctx =>
+                {
+                    if (ctx.Principal is null || await ctx.HttpContext.RequestServices.GetRequiredService<SessionCheck>().IsCurrentAsync(ctx.Principal, ctx.HttpContext.RequestAborted)) return;
+                    ctx.RejectPrincipal();
+                    await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                };
             });
+        builder.Services.AddSingleton<SessionCheck>();
+        // Registered before the shell's AddInteractiveServerComponents, whose TryAdd then keeps this one for circuits.
+        builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingSessionState>();
         builder.Services.AddAuthorization(Policies.AddTo);
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<PeopleDirectory>();

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using ControlPlane.Features.People;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -19,7 +20,7 @@ public static class SignInEndpoints
     public static void MapDevSignInEndpoints(this IEndpointRouteBuilder app) =>
         app.MapPost(DevSignInPath, DevSignIn).AllowAnonymous();
 
-    private static async Task SignOut(HttpContext http)
+    private static async Task SignOut(HttpContext http, SessionCheck sessions)
     {
         // The antiforgery middleware only records its verdict; endpoints that bind no form must read it.
         if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -27,6 +28,10 @@ public static class SignInEndpoints
             http.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
+        // A cookie cannot be taken back from every copy of it: the person's session version moves on instead, so this
+        // session (and any other of theirs) is refused from the next request on, on every node.
+        if (Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+            await sessions.EndSessionsAsync(userId, http.RequestAborted);
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         http.Response.Redirect(AuthSetup.SignInPath);
     }

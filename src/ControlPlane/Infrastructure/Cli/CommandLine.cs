@@ -1,4 +1,5 @@
 using ControlPlane.Features.Keys;
+using ControlPlane.Features.People;
 using ControlPlane.Infrastructure.Data;
 
 namespace ControlPlane.Infrastructure.Cli;
@@ -18,6 +19,7 @@ public static class CommandLine
           ControlPlane keys create --team <name> [--name <key name>] [--expires <date | 30d>]
                                                create a virtual API key; prints the key once
           ControlPlane keys revoke <prefix>    revoke the key whose prefix is given (e.g. cp-live-ab12cd34)
+          ControlPlane users sign-out <email>  end every session of that person (they must sign in again)
           ControlPlane --help                  show this text
 
         The database comes from configuration as for the app: appsettings.json, or environment variables
@@ -25,7 +27,7 @@ public static class CommandLine
         Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
         """;
 
-    private static readonly string[] Verbs = ["migrate", "keys", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["migrate", "keys", "users", "help", "--help", "-h"];
 
     /// <summary>True when the arguments name a verb rather than host settings.</summary>
     public static bool IsVerb(string[] args) => args is [var first, ..] && Verbs.Contains(first);
@@ -42,6 +44,8 @@ public static class CommandLine
                 return await WithScope(services, s => KeyCommands.CreateAsync(s, options, stdout, stderr, ct));
             case ["keys", "revoke", var prefix]:
                 return await WithScope(services, s => KeyCommands.RevokeAsync(s, prefix, stdout, stderr, ct));
+            case ["users", "sign-out", var email]:
+                return await WithScope(services, s => PeopleCommands.SignOutEverywhereAsync(s, email, stdout, stderr, ct));
             case ["help" or "--help" or "-h", ..]:
                 await stdout.WriteLineAsync(Help);
                 return 0;
