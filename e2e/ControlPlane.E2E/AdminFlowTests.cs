@@ -36,7 +36,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await s.ChooseInMudSelectAsync(newTeam.GetByTestId("team-parent"), "Engineering");
         await BrowserSession.ClickAsync(newTeam.GetByRole(AriaRole.Button, new() { Name = "Create team" }));
         await Expect(newTeam).ToHaveCountAsync(0);
-        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = $"Team {team} created." })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, $"Team {team} created.")).ToBeVisibleAsync();
 
         // The new team is selected: its members panel names the full path.
         await Expect(page.GetByTestId("team-title")).ToHaveTextAsync($"Engineering / {team}");
@@ -88,7 +88,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await BrowserSession.ClickAsync(page.GetByTestId("limits-save"));
         await Expect(limits).ToHaveCountAsync(0);
         await Expect(keyRow).ToContainTextAsync("60 req/min");
-        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "saved" })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "saved")).ToBeVisibleAsync();
 
         // Revoke, confirmed in the dialog.
         await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Active");
@@ -99,7 +99,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(keyRow.GetByTestId("key-status")).ToHaveTextAsync("Revoked");
         await Expect(keyRow.GetByTestId("revoke")).ToHaveCountAsync(0);
-        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "revoked" })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "revoked")).ToBeVisibleAsync();
 
         // The server changed: a fresh page load says the same.
         await s.ReloadAsync();
@@ -134,7 +134,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await s.ChooseInMudAutocompleteAsync(BrowserSession.FieldInput(add, "member-person"), "Sam", "Sam Sales (sam.sales@acme.test)");
         await BrowserSession.ClickAsync(add.GetByTestId("add-member"));
         await Expect(add).ToHaveCountAsync(0);
-        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Sam Sales joined Research." })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "Sam Sales joined Research.")).ToBeVisibleAsync();
         await Expect(MemberRow(page, "Sam Sales")).ToHaveCountAsync(1);
         await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("2");
 
@@ -150,7 +150,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         await Expect(confirm).ToContainTextAsync("from Research?");
         await BrowserSession.ClickAsync(confirm.GetByTestId("confirm-remove"));
         await Expect(confirm).ToHaveCountAsync(0);
-        await Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Sam Sales was removed from Research." })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "Sam Sales was removed from Research.")).ToBeVisibleAsync();
         await Expect(MemberRow(page, "Sam Sales")).ToHaveCountAsync(0);
         await s.ReloadAsync();
         await Expect(PeopleCount(page, "Research")).ToHaveTextAsync("1");
@@ -169,8 +169,7 @@ public sealed class AdminFlowTests(RunningApp app, BrowserFixture browser, ITest
         // The widest state: a team with members, projects and the retention setting beside the tree.
         await SelectTeamAsync(page, "Sales");
         await Expect(page.GetByTestId("projects-panel")).ToBeVisibleAsync();
-        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        Assert.True(width <= 1280, $"/teams is {width} px wide in a 1280 px window.");
+        await s.AssertFitsWidthAsync(1280, "/teams");
 
         s.AssertNoBrowserErrors();
     }

@@ -177,6 +177,9 @@ public sealed class BrowserSession : IAsyncDisposable
         Assert.True(scrollWidth <= width, $"{what} is {scrollWidth} px wide, more than the {width} px window.");
     }
 
+    /// <summary>A MudBlazor snackbar with this text; check it right after its action, as it leaves after a few seconds.</summary>
+    public static ILocator Snackbar(IPage page, string text) => page.Locator(".mud-snackbar").Filter(new() { HasText = text });
+
     /// <summary>The page's background colour as the theme paints it (MudBlazor's palette variable, resolved by the browser).</summary>
     public async Task<string> BackgroundAsync() =>
         await Page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");

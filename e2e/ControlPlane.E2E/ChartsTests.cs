@@ -48,7 +48,7 @@ public sealed class ChartsTests(RunningApp app, BrowserFixture browser, ITestOut
         await s.ScreenshotAsync("overview-7-days");
 
         // Every page fits a 1280 px window.
-        Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 1280, "The Overview is wider than 1280 px");
+        await s.AssertFitsWidthAsync(1280, "The Overview");
 
         // The library comes from the app itself (fingerprinted or plain path), never from a CDN.
         var library = await page.APIRequest.GetAsync("/assets/lib/apexcharts/apexcharts.min.js");

@@ -44,7 +44,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         var row = Row(page, "providers-grid", provider);
         await Expect(row).ToBeVisibleAsync();
         await Expect(page.GetByTestId("provider-editor")).ToHaveCountAsync(0);
-        await Expect(Snackbar(page, $"Provider {provider} added.")).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, $"Provider {provider} added.")).ToBeVisibleAsync();
         await Expect(row.GetByTestId("provider-key-hint")).ToHaveTextAsync("…x9Qa");
         await Expect(row.GetByTestId("provider-status")).ToHaveTextAsync("enabled");
         await Expect(row).ToContainTextAsync("http://127.0.0.1:9");
@@ -53,7 +53,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         // Test connection: busy while it runs, then an error in words, not a crash.
         await BrowserSession.ClickAsync(row.GetByTestId("test-connection"));
         var dialog = page.Locator(".mud-dialog");
-        await Expect(Snackbar(page, "Check its base URL, key and network.")).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "Check its base URL, key and network.")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("connection-result")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("connection-reachable")).ToHaveTextAsync("not reachable");
         await Expect(dialog.GetByTestId("connection-message")).ToContainTextAsync("Could not connect");
@@ -102,7 +102,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         var modelRow = Row(page, "models-grid", alias);
         await Expect(modelRow.GetByTestId("model-route")).ToHaveTextAsync($"{provider}/{upstream} → openai/gpt-4o-mini");
         await Expect(page.GetByTestId("model-editor")).ToHaveCountAsync(0);
-        await Expect(Snackbar(page, $"Model {alias} added.")).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, $"Model {alias} added.")).ToBeVisibleAsync();
         await s.ScreenshotAsync("models");
 
         // Prices: a price for the new provider's model, picked from the catalogue's suggestions, in the dialog.
@@ -119,7 +119,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await s.ScreenshotAsync("prices-new");
         await BrowserSession.ClickAsync(priceDialog.GetByTestId("save-price"));
         await Expect(page.GetByTestId("price-form")).ToHaveCountAsync(0);
-        await Expect(Snackbar(page, "Price added")).ToContainTextAsync(upstream);
+        await Expect(BrowserSession.Snackbar(page, "Price added")).ToContainTextAsync(upstream);
         var priceRow = Row(page, "prices-grid", upstream);
         await Expect(priceRow).ToBeVisibleAsync();
         await Expect(priceRow).ToContainTextAsync(provider);
@@ -167,7 +167,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await s.ChooseInMudAutocompleteAsync(dialog.GetByTestId("price-model"), "llama", "llama-3.3-70b-versatile");
         await Expect(dialog.GetByTestId("price-current")).ToContainTextAsync("input $0.59");
         await BrowserSession.ClickAsync(dialog.GetByTestId("save-price"));
-        await Expect(Snackbar(page, "would make calls free")).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "would make calls free")).ToBeVisibleAsync();
         await Expect(dialog.GetByTestId("price-form")).ToBeVisibleAsync();
 
         await dialog.GetByTestId("price-input").FillAsync("0.55");
@@ -175,7 +175,7 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         await dialog.GetByTestId("price-output").FillAsync("0.7875");
         await BrowserSession.ClickAsync(dialog.GetByTestId("save-price"));
         await Expect(page.GetByTestId("price-form")).ToHaveCountAsync(0);
-        await Expect(Snackbar(page, "Price added")).ToContainTextAsync("groq/llama-3.3-70b-versatile");
+        await Expect(BrowserSession.Snackbar(page, "Price added")).ToContainTextAsync("groq/llama-3.3-70b-versatile");
 
         // The new price is in force; the old one stays, superseded, for the calls made at it.
         await Expect(llama).ToHaveCountAsync(2);
@@ -278,8 +278,6 @@ public sealed class GatewayAdminTests(RunningApp app, BrowserFixture browser, IT
         s.AssertNoBrowserErrors();
     }
 
-    /// <summary>A snackbar with this text; checked right after its action, as it leaves after a few seconds.</summary>
-    private static ILocator Snackbar(IPage page, string text) => page.Locator(".mud-snackbar").Filter(new() { HasText = text });
 
     /// <summary>True once the Calls grid shows its costs in that order ("ascending" or "descending"), not all equal.</summary>
     private const string CostsSorted = """

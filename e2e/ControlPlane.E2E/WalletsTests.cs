@@ -36,7 +36,7 @@ public sealed class WalletsTests(RunningApp app, BrowserFixture browser, ITestOu
         await s.ScreenshotAsync("wallets-edit");
         await BrowserSession.ClickAsync(page.GetByTestId("save-wallet"));
         await Expect(title).ToHaveCountAsync(0);
-        await Expect(Snackbar(page).Filter(new() { HasText = "Budget saved: Team Sales, $6.00 monthly" })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "Budget saved: Team Sales, $6.00 monthly")).ToBeVisibleAsync();
         await Expect(sales.GetByTestId("wallet-limit-value")).ToHaveTextAsync("$6.00");
         await Expect(sales.GetByTestId("utilisation-text")).ToHaveTextAsync(new Regex(@"^\d+\.\d %$"));
 
@@ -62,7 +62,7 @@ public sealed class WalletsTests(RunningApp app, BrowserFixture browser, ITestOu
         await BrowserSession.FieldInput(dialog, "wallet-limit").FillAsync("60");
         await BrowserSession.ClickAsync(page.GetByTestId("save-wallet"));
         await Expect(page.GetByTestId("form-error")).ToContainTextAsync("cannot exceed the parent budget's limit of 6 USD");
-        await Expect(Snackbar(page).Filter(new() { HasText = "was not saved" })).ToBeVisibleAsync();
+        await Expect(BrowserSession.Snackbar(page, "was not saved")).ToBeVisibleAsync();
         await BrowserSession.ClickAsync(page.GetByTestId("cancel-wallet"));
         await Expect(title).ToHaveCountAsync(0);
 
@@ -107,7 +107,6 @@ public sealed class WalletsTests(RunningApp app, BrowserFixture browser, ITestOu
         s.AssertNoBrowserErrors();
     }
 
-    private static ILocator Snackbar(IPage page) => page.Locator(".mud-snackbar");
 
     private static ILocator Row(IPage page, string text) =>
         page.GetByTestId("wallets-grid").Locator("tbody tr").Filter(new() { Has = page.GetByTestId("wallet-row").GetByText(text) });
