@@ -1,7 +1,9 @@
 using ControlPlane.Features.People;
+using ControlPlane.Infrastructure.Auth.Sso;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Infrastructure.Auth;
 
@@ -37,6 +39,9 @@ public static class AuthSetup
                 };
             });
         builder.Services.AddSingleton<SessionCheck>();
+        builder.Services.AddOptions<RoleMappingOptions>().BindConfiguration(RoleMappingOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RoleMappingOptions>, RoleMappingValidation>();
+        builder.Services.AddSingleton<GroupRoleMapper>();
         // Registered before the shell's AddInteractiveServerComponents, whose TryAdd then keeps this one for circuits.
         builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingSessionState>();
         builder.Services.AddAuthorization(Policies.AddTo);
