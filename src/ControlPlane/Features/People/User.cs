@@ -16,6 +16,11 @@ public sealed class User
     public bool PrefersDarkTheme { get; set; }
     /// <summary>Every session carries the version it was issued under; raising it ends them all (SessionCheck).</summary>
     public int SessionVersion { get; set; }
+    /// <summary>
+    /// False once the identity provider deprovisions the person or they lose every mapped group: their sessions are
+    /// refused and they cannot sign in, but their keys' history and audit entries stay whole.
+    /// </summary>
+    public bool IsActive { get; set; } = true;
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
@@ -29,6 +34,8 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.Role).HasMaxLength(32);
         user.Property(u => u.PrefersDarkTheme).HasDefaultValue(false);
         user.Property(u => u.SessionVersion).HasDefaultValue(0);
+        // The default fills existing rows; EF always writes the value, so a new inactive person stays inactive.
+        user.Property(u => u.IsActive).HasDefaultValue(true).ValueGeneratedNever();
         user.HasIndex(u => u.Email).IsUnique();
         user.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace ControlPlane.Infrastructure.Auth;
 
 /// <summary>
-/// Whether a session still speaks for its person: they exist, their role is the one the session carries, the
+/// Whether a session still speaks for its person: they exist and are active, their role is the one the session carries, the
 /// session's version is their current one (sign-out and "sign out everywhere" raise it), and a dev sign-in session is
 /// only honoured in Development. The person is read from the database at most every Auth:RevalidateSeconds per node.
 /// </summary>
@@ -29,8 +29,8 @@ public sealed class SessionCheck(IDbContextFactory<ControlPlaneDb> dbFactory, IH
         if (!_people.TryGetValue(id, out var person) || now - person.ReadAt >= TimeSpan.FromSeconds(options.Value.RevalidateSeconds))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var row = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.Role, u.SessionVersion }).FirstOrDefaultAsync(ct);
-            if (row is null)
+            var row = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new { u.Role, u.SessionVersion, u.IsActive }).FirstOrDefaultAsync(ct);
+            if (row is null || !row.IsActive)
             {
                 _people.TryRemove(id, out _);
                 return false;
