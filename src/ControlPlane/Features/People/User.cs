@@ -21,6 +21,8 @@ public sealed class User
     /// refused and they cannot sign in, but their keys' history and audit entries stay whole.
     /// </summary>
     public bool IsActive { get; set; } = true;
+    /// <summary>Why <see cref="IsActive"/> is false (<see cref="InactiveReasons"/>); null while active.</summary>
+    public string? InactiveReason { get; set; }
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
@@ -36,6 +38,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.SessionVersion).HasDefaultValue(0);
         // The default fills existing rows; EF always writes the value, so a new inactive person stays inactive.
         user.Property(u => u.IsActive).HasDefaultValue(true).ValueGeneratedNever();
+        user.Property(u => u.InactiveReason).HasMaxLength(32);
         user.HasIndex(u => u.Email).IsUnique();
         user.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Restrict);
     }
