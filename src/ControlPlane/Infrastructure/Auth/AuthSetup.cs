@@ -43,6 +43,7 @@ public static class AuthSetup
         builder.Services.AddSingleton<IValidateOptions<RoleMappingOptions>, RoleMappingValidation>();
         builder.Services.AddSingleton<GroupRoleMapper>();
         builder.Services.AddSingleton<ExternalSignIn>();
+        builder.Services.AddSingleton<SsoSignIn>();
         // Registered before the shell's AddInteractiveServerComponents, whose TryAdd then keeps this one for circuits.
         builder.Services.AddScoped<AuthenticationStateProvider, RevalidatingSessionState>();
         builder.Services.AddAuthorization(Policies.AddTo);
