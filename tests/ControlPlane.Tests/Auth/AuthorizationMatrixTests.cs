@@ -22,6 +22,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     private const string Anonymous = "anonymous";
     /// <summary>Gateway endpoints admit a valid virtual API key, never a signed-in person's cookie.</summary>
     private const string ApiKey = "api key";
+    /// <summary>SCIM endpoints admit an identity provider's SCIM token, never a person's cookie.</summary>
+    private const string ScimToken = "scim token";
     private static readonly string[] Everyone = [.. Roles.All];
 
     /// <summary>Route pattern → the roles admitted, or <see cref="Anonymous"/> for everybody, signed in or not.</summary>
@@ -32,11 +34,18 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/keys"] = Everyone,
         ["/audit"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         ["/calls"] = Everyone,
+        ["/requests"] = Everyone,
+        ["/calls/export.csv"] = Everyone,
+        ["/api/v1/calls"] = Everyone,
+        ["/api/v1/calls/totals"] = Everyone,
+        ["/stats"] = Everyone,
         ["/models"] = Everyone,
         ["/providers"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         ["/prices"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
         ["/wallets"] = Everyone,
         ["/wallets/chargeback.csv"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        ["/people"] = [Roles.Owner, Roles.Admin],
+        ["/settings/sign-in"] = [Roles.Owner],
         ["/access-denied"] = Everyone,
         ["/sign-out"] = Everyone,
         ["/_blazor"] = Everyone,
@@ -44,10 +53,18 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/_blazor/initializers"] = Everyone,
         ["/_blazor/disconnect"] = Everyone,
         ["/_framework/opaque-redirect"] = Everyone,
+        // Spend ticks for clients outside the app (Features/Live/SpendHub): every signed-in role, each scoped by SpendAudience.
+        ["/hubs/spend"] = Everyone,
+        ["/hubs/spend/negotiate"] = Everyone,
         // Development only: MapStaticAssets' fallback for files edited after the build (absent in Production).
         ["/{**path:file}"] = Everyone,
         ["/sign-in"] = [Anonymous],
+        ["/sign-in/{name}"] = [Anonymous],
         ["/dev/sign-in"] = [Anonymous],
+        ["/saml/{name}/metadata"] = [Anonymous],
+        ["/saml/{name}/sign-in"] = [Anonymous],
+        // A one-time link: the page shows whom it signs in; its form's post uses it (the token is the credential).
+        ["/sign-in/link/{Token}"] = [Anonymous],
         ["/not-found"] = [Anonymous],
         ["/error"] = [Anonymous],
         ["/health"] = [Anonymous],
@@ -56,10 +73,17 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/v1/messages"] = [ApiKey],
         ["/v1/embeddings"] = [ApiKey],
         ["/v1/models"] = [ApiKey],
+        ["/scim/v2/Users"] = [ScimToken],
+        ["/scim/v2/Users/{id}"] = [ScimToken],
+        ["/scim/v2/Groups"] = [ScimToken],
+        ["/scim/v2/Groups/{id}"] = [ScimToken],
+        ["/scim/v2/ServiceProviderConfig"] = [ScimToken],
+        ["/scim/v2/ResourceTypes"] = [ScimToken],
+        ["/scim/v2/Schemas"] = [ScimToken],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 
@@ -105,6 +129,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
             var response = await client.GetAsync(route);
             if (Matrix[RouteOf(route)].Contains(Anonymous))
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {route} as anonymous answered {(int)response.StatusCode}");
+            else if (route.StartsWith("/api/", StringComparison.Ordinal))
+                Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"GET {route} as anonymous answered {(int)response.StatusCode}"); // an API answers 401, never a page
             else
             {
                 Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"GET {route} as anonymous answered {(int)response.StatusCode}");
@@ -153,6 +179,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         Assert.True(!Policies.Grants[Policies.ProvidersManage].Contains(role) || Policies.Grants[Policies.ProvidersView].Contains(role));
         Assert.True(!Policies.Grants[Policies.ModelsManage].Contains(role) || Policies.Grants[Policies.ModelsView].Contains(role));
         Assert.True(!Policies.Grants[Policies.PricesManage].Contains(role) || Policies.Grants[Policies.PricesView].Contains(role));
+        Assert.Equal(PeopleDirectory.MayView(actor), Policies.Grants[Policies.PeopleView].Contains(role));
+        Assert.Equal(PeopleDirectory.MayManage(actor), Policies.Grants[Policies.PeopleManage].Contains(role));
     }
 
     private static async Task<string[]> AdmittedAsync(Endpoint endpoint, IAuthorizationPolicyProvider policies, IAuthorizationService authorization)
@@ -162,6 +190,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
             endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>()) ?? await policies.GetFallbackPolicyAsync();
         Assert.NotNull(policy);
         if (policy.AuthenticationSchemes.Contains(Policies.GatewayKeyScheme)) return [ApiKey];
+        if (policy.AuthenticationSchemes.Contains(Policies.ScimScheme)) return [ScimToken];
 
         var admitted = new List<string>();
         foreach (var role in Roles.All)

@@ -15,6 +15,15 @@ public static class InactiveReasons
     /// <summary>The identity provider deprovisioned them through SCIM.</summary>
     public const string Scim = "scim";
 
+    /// <summary>What the People page says about a switched-off person.</summary>
+    public static string Describe(string? reason) => reason switch
+    {
+        NoMappedGroup => "No group the role mappings name (signing in with one switches them back on).",
+        Owner => "Switched off by an Owner (the audit trail says who and when).",
+        Scim => "Deprovisioned by the identity provider (SCIM).",
+        _ => "Switched off.",
+    };
+
     /// <summary>Whether signing in with a mapped group again may switch the person back on.</summary>
     public static bool LiftedBySignIn(string? reason) => reason == NoMappedGroup;
 }

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlPlane.Features.People;
 
 /// <summary>Finds people and turns one into the claims a session carries.</summary>
-public sealed class PeopleDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, SessionCheck sessions, AuditLog audit)
+public sealed partial class PeopleDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, SessionCheck sessions, AuditLog audit, TimeProvider clock)
 {
     /// <summary>
     /// An Owner ends every session of a person (a lost laptop, a leaver): their next request or circuit check on any

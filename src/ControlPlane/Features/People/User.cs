@@ -23,6 +23,9 @@ public sealed class User
     public bool IsActive { get; set; } = true;
     /// <summary>Why <see cref="IsActive"/> is false (<see cref="InactiveReasons"/>); null while active.</summary>
     public string? InactiveReason { get; set; }
+    /// <summary>How the person last signed in: "sso:{provider}", "link" or "dev" (the session's authentication method).</summary>
+    public string? LastSignInMethod { get; set; }
+    public DateTime? LastSignInAt { get; set; }
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
@@ -39,6 +42,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         // The default fills existing rows; EF always writes the value, so a new inactive person stays inactive.
         user.Property(u => u.IsActive).HasDefaultValue(true).ValueGeneratedNever();
         user.Property(u => u.InactiveReason).HasMaxLength(32);
+        user.Property(u => u.LastSignInMethod).HasMaxLength(64);
         user.HasIndex(u => u.Email).IsUnique();
         user.HasOne<Organization>().WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Restrict);
     }

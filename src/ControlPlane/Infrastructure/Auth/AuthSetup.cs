@@ -1,4 +1,6 @@
 using ControlPlane.Features.People;
+using ControlPlane.Infrastructure.Auth.Saml;
+using ControlPlane.Infrastructure.Auth.Oidc;
 using ControlPlane.Infrastructure.Auth.Sso;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -37,7 +39,13 @@ public static class AuthSetup
                     ctx.RejectPrincipal();
                     await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 };
-            });
+                // The People page shows how each person signs in (an identity provider, a one-time link, dev sign-in).
+                cookie.Events.OnSignedIn = ctx => ctx.Principal is null ? Task.CompletedTask
+                    : ctx.HttpContext.RequestServices.GetRequiredService<PeopleDirectory>().RecordSignInAsync(ctx.Principal, ctx.HttpContext.RequestAborted);
+            })
+            .AddSamlProviders(builder.Configuration)
+            .AddOidcProviders(builder.Services, builder.Configuration);
+        builder.Services.AddSingleton<SsoProviders>();
         builder.Services.AddSingleton<SessionCheck>();
         builder.Services.AddOptions<RoleMappingOptions>().BindConfiguration(RoleMappingOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RoleMappingOptions>, RoleMappingValidation>();
@@ -49,12 +57,14 @@ public static class AuthSetup
         builder.Services.AddAuthorization(Policies.AddTo);
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<PeopleDirectory>();
+        builder.Services.AddOptions<SignInLinkOptions>().BindConfiguration(SignInLinkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<SignInLinks>();
         return builder;
     }
 
     private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/v1"))
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/v1") || ctx.Request.Path.StartsWithSegments("/hubs"))
             ctx.Response.StatusCode = status;
         else
             ctx.Response.Redirect(ctx.RedirectUri);
@@ -64,6 +74,8 @@ public static class AuthSetup
     public static WebApplication MapAuthEndpoints(this WebApplication app)
     {
         app.MapSignOutEndpoint();
+        app.MapSamlEndpoints();
+        app.MapSsoSignInEndpoint();
         if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.DevSignInAvailable(app.Environment))
             app.MapDevSignInEndpoints();
         return app;

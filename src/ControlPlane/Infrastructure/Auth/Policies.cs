@@ -24,11 +24,19 @@ public static class Policies
     public const string PricesManage = nameof(PricesManage);
     public const string WalletsView = nameof(WalletsView);
     public const string ChargebackExport = nameof(ChargebackExport);
+    public const string SignInSettings = nameof(SignInSettings);
+    public const string PeopleView = nameof(PeopleView);
+    public const string PeopleManage = nameof(PeopleManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
     public const string GatewayKeyScheme = "GatewayKey";
     public const string GatewayKeyClaim = "cp:key";
+
+    /// <summary>SCIM provisioning: an identity provider's SCIM bearer token (scheme <see cref="ScimScheme"/>), not a person.</summary>
+    public const string ScimClient = nameof(ScimClient);
+    public const string ScimScheme = "ScimToken";
+    public const string ScimProviderClaim = "cp:scim_provider";
 
     /// <summary>Which roles each policy admits.</summary>
     public static IReadOnlyDictionary<string, string[]> Grants { get; } = new Dictionary<string, string[]>
@@ -55,6 +63,11 @@ public static class Policies
         [WalletsView] = [.. Roles.All],
         // The chargeback is every team's spend: the org-wide roles that deal with money or check it.
         [ChargebackExport] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        // Who may sign in and with which role is the Owner's to see and to hand SCIM tokens out for.
+        [SignInSettings] = [Roles.Owner],
+        // Everyone's e-mail, role and teams: the admins; switching people off and signing them out: Owners only.
+        [PeopleView] = [Roles.Owner, Roles.Admin],
+        [PeopleManage] = [Roles.Owner],
     };
 
     public static void AddTo(AuthorizationOptions options)
@@ -62,6 +75,7 @@ public static class Policies
         foreach (var (policy, roles) in Grants)
             options.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
         options.AddPolicy(GatewayCaller, p => p.AddAuthenticationSchemes(GatewayKeyScheme).RequireAuthenticatedUser().RequireClaim(GatewayKeyClaim));
+        options.AddPolicy(ScimClient, p => p.AddAuthenticationSchemes(ScimScheme).RequireAuthenticatedUser().RequireClaim(ScimProviderClaim));
         options.FallbackPolicy = options.GetPolicy(SignedIn);
     }
 }

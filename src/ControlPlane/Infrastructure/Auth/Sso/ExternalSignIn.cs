@@ -1,6 +1,5 @@
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.People;
-using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -133,46 +132,15 @@ public sealed partial class ExternalSignIn(
         return new ExternalSignInResult(null, failure);
     }
 
-    /// <summary>
-    /// Team places follow the groups for the teams that some rule names (for this provider): added, changed or removed
-    /// to match. Places in teams that no rule names were given by hand and are left alone.
-    /// </summary>
     private async Task<List<string>> SyncTeamsAsync(ControlPlaneDb db, User user, string provider, MappedAccess access, DateTime now, CancellationToken ct)
     {
-        var ruled = mappings.CurrentValue.Rules
-            .Where(r => r.Team is not null && (r.Provider is null || string.Equals(r.Provider, provider, StringComparison.OrdinalIgnoreCase)))
-            .Select(r => r.Team!).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var changes = new List<string>();
-        if (ruled.Count == 0) return changes;
-        var teams = (await db.Teams.Where(t => t.OrganizationId == user.OrganizationId).Select(t => new { t.Id, t.Name }).ToListAsync(ct))
-            .Where(t => ruled.Contains(t.Name)).ToList();
-        var held = await db.TeamMemberships.Where(m => m.UserId == user.Id).ToDictionaryAsync(m => m.TeamId, ct);
-        foreach (var team in teams)
-        {
-            access.Teams.TryGetValue(team.Name, out var wanted);
-            held.TryGetValue(team.Id, out var place);
-            if (wanted is null && place is not null)
-            {
-                db.TeamMemberships.Remove(place);
-                changes.Add($"left team '{team.Name}'");
-            }
-            else if (wanted is not null && place is null)
-            {
-                db.TeamMemberships.Add(new TeamMembership { TeamId = team.Id, UserId = user.Id, Role = wanted, AddedAt = now });
-                changes.Add($"joined team '{team.Name}' as {wanted}");
-            }
-            else if (wanted is not null && place is not null && place.Role != wanted)
-            {
-                changes.Add($"{place.Role} → {wanted} of team '{team.Name}'");
-                place.Role = wanted;
-            }
-        }
-        foreach (var missing in ruled.Where(name => !teams.Any(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))))
-            LogMissingTeam(logger, missing);
+        var (changes, missing) = await TeamPlaces.SyncAsync(db, user, provider, access, mappings.CurrentValue, now, ct);
+        foreach (var team in missing) LogMissingTeam(logger, team);
         return changes;
     }
 
-    private static async Task<User?> FindByEmailAsync(ControlPlaneDb db, string email, CancellationToken ct)
+    /// <summary>The person with this e-mail, compared without case in the database (sign-in and <c>owner create</c>).</summary>
+    internal static async Task<User?> FindByEmailAsync(ControlPlaneDb db, string email, CancellationToken ct)
     {
         var normalized = email.Trim().ToLowerInvariant();
         // ToLower() translates to SQL on every provider; string.Equals with a StringComparison does not.

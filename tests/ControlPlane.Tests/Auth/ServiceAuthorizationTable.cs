@@ -1,0 +1,247 @@
+using ControlPlane.Features.CallStats;
+using ControlPlane.Features.Gateway.Catalogue;
+using ControlPlane.Features.Gateway.Providers;
+using ControlPlane.Features.Keys;
+using ControlPlane.Features.Limits;
+using ControlPlane.Features.Live;
+using ControlPlane.Features.Metering;
+using ControlPlane.Features.Overview;
+using ControlPlane.Features.People;
+using ControlPlane.Features.People.Scim;
+using ControlPlane.Features.Projects;
+using ControlPlane.Features.Teams;
+using ControlPlane.Features.Wallets;
+using ControlPlane.Infrastructure.Auth;
+
+namespace ControlPlane.Tests.Auth;
+
+/// <summary>One service method's rule: the people (by <see cref="ServiceRoles"/> label) it acts for, and how to ask it.</summary>
+/// <param name="Allowed">Labels of the people the method acts for; everyone else is refused (or reads nothing).</param>
+/// <param name="Call">Asks the method as the actor; true when it did what was asked (or read the Platform team's data).</param>
+public sealed record ServiceRule(string[] Allowed, Func<ServiceProbe, Actor, Task<bool>> Call);
+
+/// <summary>The people the walk asks as: every role, and a team lead both inside and outside the team acted on.</summary>
+public static class ServiceRoles
+{
+    public const string Owner = "Owner";
+    public const string Admin = "Admin";
+    public const string FinanceAdmin = "FinanceAdmin";
+    public const string LeadIn = "TeamLead of the team";
+    public const string LeadOut = "TeamLead of another team";
+    public const string Member = "Member of the team";
+    public const string Auditor = "Auditor";
+
+    /// <summary>Label → demo person. The team acted on is Platform: Leo leads it, Mia is a member, Rita leads only Research.</summary>
+    public static IReadOnlyDictionary<string, string> People { get; } = new Dictionary<string, string>
+    {
+        [Owner] = "olivia.owner@acme.test", [Admin] = "adam.admin@acme.test", [FinanceAdmin] = "fiona.finance@acme.test",
+        [LeadIn] = "leo.lead@acme.test", [LeadOut] = "rita.research@acme.test", [Member] = "mia.member@acme.test",
+        [Auditor] = "aria.auditor@acme.test",
+    };
+
+    public static readonly string[] Everyone = [Owner, Admin, FinanceAdmin, LeadIn, LeadOut, Member, Auditor];
+    /// <summary>Who sees the Platform team: the org-wide roles, its lead and its member.</summary>
+    public static readonly string[] SeeTheTeam = [Owner, Admin, FinanceAdmin, LeadIn, Member, Auditor];
+    public static readonly string[] ManageTheTeam = [Owner, Admin, LeadIn];
+    public static readonly string[] OwnerAndAdmin = [Owner, Admin];
+    public static readonly string[] OwnerOnly = [Owner];
+}
+
+/// <summary>
+/// Every public service method that acts for a person, with who it acts for. <see cref="ServiceAuthorizationMatrixTests{TApp}"/>
+/// fails when a public method taking an <see cref="Actor"/> is missing here.
+/// </summary>
+public static class ServiceAuthorizationTable
+{
+    private static readonly DateTime Week = new(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private const string WalkIdp = "walk-idp";
+
+    /// <summary>Platform's calls of the probe's model: the probe's call only, so a read or export stays small.</summary>
+    private static CallFilter PlatformCallFilter(ServiceProbe p) => new() { TeamId = p.Platform, Model = p.PlatformOnlyModel };
+
+    /// <summary>The UTC day around the probe's call, narrowed to Platform.</summary>
+    private static StatsRange PlatformCallRange(ServiceProbe p) => new(p.PlatformCallAt.AddDays(-1), p.PlatformCallAt.AddDays(1), p.Platform);
+
+    public static IReadOnlyDictionary<string, ServiceRule> Rules { get; } = new Dictionary<string, ServiceRule>
+    {
+        // Teams
+        ["TeamDirectory.VisibleToAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.VisibleToAsync(a)).Includes(p.Platform))),
+        ["TeamDirectory.ManagedByAsync(Actor, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.ManagedByAsync(a)).Includes(p.Platform))),
+        ["TeamDirectory.CreateAsync(Actor, String, Guid?, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.CreateAsync(a, ServiceProbe.Unique("team"), p.Platform)).Succeeded)),
+        ["TeamDirectory.SetPayloadRetentionAsync(Actor, Guid, Int32?, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.SetPayloadRetentionAsync(a, p.Platform, null)).Succeeded)),
+        ["TeamDirectory.AddMemberAsync(Actor, Guid, Guid, String, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) =>
+            {
+                await p.Use<TeamDirectory, bool>(async s => (await s.RemoveMemberAsync(Actor.CommandLine, p.Platform, p.Sam)).Succeeded);
+                return await p.Use<TeamDirectory, bool>(async s => (await s.AddMemberAsync(a, p.Platform, p.Sam, TeamRoles.Member)).Succeeded);
+            }),
+        ["TeamDirectory.RemoveMemberAsync(Actor, Guid, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) =>
+            {
+                await p.Use<TeamDirectory, bool>(async s => (await s.AddMemberAsync(Actor.CommandLine, p.Platform, p.Sam, TeamRoles.Member)).Succeeded);
+                return await p.Use<TeamDirectory, bool>(async s => (await s.RemoveMemberAsync(a, p.Platform, p.Sam)).Succeeded);
+            }),
+
+        // Projects
+        ["ProjectService.ListAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<ProjectService, bool>(async s => (await s.ListAsync(a, p.Platform)).Any(x => x.Id == p.PlatformProject))),
+        ["ProjectService.ListAsync(Guid, CancellationToken) as the signed-in person"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.AsSignedIn<ProjectService, bool>(a, async s => (await s.ListAsync(p.Platform)).Any(x => x.Id == p.PlatformProject))),
+        ["ProjectService.CreateAsync(Actor, Guid, String, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            (p, a) => p.Use<ProjectService, bool>(async s => (await s.CreateAsync(a, p.Platform, ServiceProbe.Unique("project"))).Succeeded)),
+
+        // Keys and their limits
+        ["KeyService.ListAsync(Actor, String, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<KeyService, bool>(async s => (await s.ListAsync(a)).Any(k => k.TeamId == p.Platform))),
+        ["KeyService.CreateAsync(Actor, Guid, String, DateTime?, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            (p, a) => p.Use<KeyService, bool>(async s => (await s.CreateAsync(a, p.Platform, ServiceProbe.Unique("key"), null)).Succeeded)),
+        ["KeyService.CreateAsync(Actor, Guid, String, DateTime?, Guid?, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            (p, a) => p.Use<KeyService, bool>(async s => (await s.CreateAsync(a, p.Platform, ServiceProbe.Unique("key"), null, p.PlatformProject)).Succeeded)),
+        ["KeyService.RevokeAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var key = await p.NewPlatformKeyAsync();
+                return await p.Use<KeyService, bool>(async s => (await s.RevokeAsync(a, key.Id)).Succeeded);
+            }),
+        ["KeyService.RevokeByPrefixAsync(Actor, String, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var key = await p.NewPlatformKeyAsync();
+                return await p.Use<KeyService, bool>(async s => (await s.RevokeByPrefixAsync(a, key.Prefix)).Succeeded);
+            }),
+        // Tightening only: a lead may always make a key of their team safer (lifting is KeyLimitsServiceTests' business).
+        ["KeyLimitsService.SetAsync(Actor, Guid, Int32?, Int32?, Int32?, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var key = await p.NewPlatformKeyAsync();
+                return await p.Use<KeyLimitsService, bool>(async s => (await s.SetAsync(a, key.Id, 10, 1000, 5)).Succeeded);
+            }),
+
+        // Calls and spend: reading the Platform team's calls
+        ["CallQueries.PageAsync(Actor, CallFilter, CallSort, Int32, CallCursor, CallCursor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s => (await s.PageAsync(a, PlatformCallFilter(p), take: 10)).Rows.Any(r => r.Id == p.PlatformCall))),
+        ["CallQueries.StreamAsync(Actor, CallFilter, CallSort, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s =>
+            {
+                var seen = false;
+                await foreach (var row in s.StreamAsync(a, PlatformCallFilter(p))) seen |= row.Id == p.PlatformCall;
+                return seen;
+            })),
+        ["CallQueries.FindAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s => (await s.FindAsync(a, p.PlatformCall))?.Id == p.PlatformCall)),
+        ["CallQueries.ProvidersAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s => (await s.ProvidersAsync(a)).Contains(p.PlatformOnlyProvider))),
+        ["CallQueries.ErrorClassesAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s => (await s.ErrorClassesAsync(a)).Contains(p.PlatformOnlyError))),
+        ["CallDetailQueries.FindAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallDetailQueries, bool>(async s => (await s.FindAsync(a, p.PlatformCall))?.Call.Id == p.PlatformCall)),
+        ["CallExport.WriteCsvAsync(Stream, Actor, CallFilter, CallSort, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallExport, bool>(async s =>
+            {
+                using var csv = new MemoryStream();
+                await s.WriteCsvAsync(csv, a, PlatformCallFilter(p), CallSort.Newest);
+                return System.Text.Encoding.UTF8.GetString(csv.ToArray()).Contains($"req_{p.PlatformCall:N}", StringComparison.Ordinal);
+            })),
+        ["CallStatsQueries.ReadAsync(Actor, StatsRange, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallStatsQueries, bool>(async s => (await s.ReadAsync(a, PlatformCallRange(p))).Models.Any(m => m.Provider == p.PlatformOnlyProvider))),
+        ["DailyStats.ReadAsync(Actor, StatsRange, IReadOnlyCollection`1, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<DailyStats, bool>(async s => (await s.ReadAsync(a, PlatformCallRange(p), [p.PlatformOnlyModel])).ErrorRate.Any(d => d.Model == p.PlatformOnlyModel))),
+        ["CallQueries.TotalsAsync(Actor, CallFilter, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s => (await s.TotalsAsync(a, new CallFilter { TeamId = p.Platform })).Calls > 0)),
+        ["CallQueries.ModelsAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<CallQueries, bool>(async s => (await s.ModelsAsync(a)).Contains(p.PlatformOnlyModel))),
+        // The Overview and /hubs/spend: a Member sees Platform's spend through its keys, a lead through the team.
+        ["OverviewScopes.ForAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<OverviewScopes, bool>(async s => (await s.ForAsync(a)).Includes(p.Platform, p.PlatformCallKey))),
+        ["SpendAudience.ScopeOfAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<SpendAudience, bool>(async s => (await s.ScopeOfAsync(a, CancellationToken.None)) is var scope
+                && (scope.Everything || scope.TeamIds.Contains(p.Platform) || scope.KeyIds.Contains(p.PlatformCallKey)))),
+        ["WalletWatch.ReadAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var platformWallet = await p.ExhaustedPlatformWalletAsync();
+                return await p.Use<WalletWatch, bool>(async s => (await s.ReadAsync(a)).Any(o => o.WalletId == platformWallet));
+            }),
+        ["TeamSpendByDay.ReadAsync(Actor, SpendRange, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<TeamSpendByDay, bool>(async s => (await s.ReadAsync(a, SpendRange.Month)).Teams.Any(t => t.TeamId == p.Platform))),
+
+        // Wallets
+        ["WalletService.MayEdit(Actor)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin], (_, a) => Task.FromResult(WalletService.MayEdit(a))),
+        ["WalletService.SaveAsync(Actor, String, Guid, WalletForm, CancellationToken)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin],
+            async (p, a) =>
+            {
+                var key = await p.NewPlatformKeyAsync();
+                return await p.Use<WalletService, bool>(async s => (await s.SaveAsync(a, WalletOwners.Key, key.Id, new WalletForm { Limit = 1m })).Succeeded);
+            }),
+        ["WalletQueries.OverviewAsync(Actor, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<WalletQueries, bool>(async s => (await s.OverviewAsync(a)).Wallets.Any(w => w.OwnerKind == WalletOwners.Team && w.OwnerId == p.Platform))),
+
+        // The price book
+        ["PriceBookService.MayEdit(Actor)"] = new([ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin], (_, a) => Task.FromResult(PriceBookService.MayEdit(a))),
+        ["PriceBookService.AddAsync(Actor, PriceForm, CancellationToken)"] = new([ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin],
+            (p, a) => p.Use<PriceBookService, bool>(async s => (await s.AddAsync(a, new PriceForm
+            {
+                ProviderId = p.Provider, UpstreamModel = ServiceProbe.Unique("model"), InputPerMillion = 1m, OutputPerMillion = 2m,
+            })).Succeeded)),
+
+        // Providers and the model catalogue
+        ["ProviderService.SaveAsync(Actor, Guid?, ProviderForm, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<ProviderService, bool>(async s => (await s.SaveAsync(a, null, new ProviderForm
+            {
+                Name = ServiceProbe.Unique("provider"), BaseUrl = "https://api.example.com/v1", Enabled = false,
+            })).Succeeded)),
+        ["ProviderService.SetEnabledAsync(Actor, Guid, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<ProviderService, bool>(async s => (await s.SetEnabledAsync(a, p.Provider, true)).Succeeded)),
+        // A provider that does not exist: the allowed hear "not found", the rest "not allowed"; no packet is ever sent.
+        ["ProviderService.TestConnectionAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<ProviderService, bool>(async s => (await s.TestConnectionAsync(a, Guid.NewGuid())).Failure != ConnectionFailures.NotAllowed)),
+        ["ProviderService.TestConnectionAsync(Guid, CancellationToken) as the signed-in person"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.AsSignedIn<ProviderService, bool>(a, async s => (await s.TestConnectionAsync(Guid.NewGuid())).Failure != ConnectionFailures.NotAllowed)),
+        ["CatalogueService.SaveAsync(Actor, Guid?, ModelForm, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<CatalogueService, bool>(async s => (await s.SaveAsync(a, null, new ModelForm
+            {
+                Alias = ServiceProbe.Unique("alias"), Enabled = false, Targets = [new TargetForm { ProviderId = p.Provider, UpstreamModel = "m" }],
+            })).Succeeded)),
+
+        // People
+        ["PeopleDirectory.MayView(Actor)"] = new(ServiceRoles.OwnerAndAdmin, (_, a) => Task.FromResult(PeopleDirectory.MayView(a))),
+        ["PeopleDirectory.MayManage(Actor)"] = new(ServiceRoles.OwnerOnly, (_, a) => Task.FromResult(PeopleDirectory.MayManage(a))),
+        ["PeopleDirectory.DirectoryAsync(Actor, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<PeopleDirectory, bool>(async s => (await s.DirectoryAsync(a)).Any(x => x.Id == p.Sam))),
+        ["PeopleDirectory.SignOutEverywhereAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
+            (p, a) => p.Use<PeopleDirectory, bool>(async s => (await s.SignOutEverywhereAsync(a, p.Sam)).Succeeded)),
+        ["PeopleDirectory.SetActiveAsync(Actor, Guid, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
+            (p, a) => p.Use<PeopleDirectory, bool>(async s =>
+            {
+                var off = await s.SetActiveAsync(a, p.Sam, false);
+                if (off.Succeeded) Assert.True((await s.SetActiveAsync(Actor.CommandLine, p.Sam, true)).Succeeded);
+                return off.Succeeded;
+            })),
+        ["PeopleDirectory.CreateOwnerAsync(Actor, String, String, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
+            (p, a) => p.Use<PeopleDirectory, bool>(async s => (await s.CreateOwnerAsync(a, $"{ServiceProbe.Unique("owner")}@acme.test", "Another Owner")).Succeeded)),
+        // SCIM tokens (an identity provider's key to the directory): Owners only.
+        ["ScimTokens.MayManage(Actor)"] = new(ServiceRoles.OwnerOnly, (_, a) => Task.FromResult(ScimTokens.MayManage(a))),
+        ["ScimTokens.CreateAsync(Actor, String, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
+            async (p, a) => (await p.ScimTokensWithProvider(WalkIdp).CreateAsync(a, WalkIdp)).Succeeded),
+        ["ScimTokens.RevokeAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
+            async (p, a) =>
+            {
+                var tokens = p.ScimTokensWithProvider(WalkIdp);
+                var created = await tokens.CreateAsync(Actor.CommandLine, WalkIdp);
+                Assert.True(created.Succeeded, created.Error);
+                return (await tokens.RevokeAsync(a, created.Value!.Token.Id)).Succeeded;
+            }),
+        ["SignInLinks.IssueAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
+            (p, a) => p.Use<SignInLinks, bool>(async s => (await s.IssueAsync(a, p.Sam)).Succeeded)),
+    };
+
+    public static TheoryData<string> Methods => [.. Rules.Keys];
+
+    /// <summary>Methods that take no actor but act for whoever is signed in to the circuit or request.</summary>
+    public static IReadOnlyList<string> SignedInOverloads { get; } =
+        [.. Rules.Keys.Where(k => k.EndsWith(" as the signed-in person", StringComparison.Ordinal))];
+}
