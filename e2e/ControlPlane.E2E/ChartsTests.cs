@@ -42,7 +42,7 @@ public sealed class ChartsTests(RunningApp app, BrowserFixture browser, ITestOut
         await Expect(chart.Locator("svg g.apexcharts-series")).ToHaveCountAsync(SpendingTeams.Length);
         Assert.Equal(SpendingTeams, await SeriesNamesAsync(chart));
         Assert.True(await page.EvaluateAsync<bool>(
-            "() => window.cpChartContainer === document.querySelector('[data-testid=team-spend-chart]') && document.querySelectorAll('.apexcharts-canvas').length === 1 && document.querySelector('.apexcharts-canvas').id === window.cpCanvasId"),
+            "() => window.cpChartContainer === document.querySelector('[data-testid=team-spend-chart]') && window.cpChartContainer.querySelectorAll('.apexcharts-canvas').length === 1 && window.cpChartContainer.querySelector('.apexcharts-canvas').id === window.cpCanvasId"),
             "The chart was created anew (or the page reloaded) instead of updated in place");
         Assert.Equal(1, await page.EvaluateAsync<int>("() => performance.getEntriesByType('navigation').length"));
         await s.ScreenshotAsync("overview-7-days");

@@ -11,8 +11,11 @@ function loadApexCharts(libraryUrl) {
     return library;
 }
 
+// No currency (latencies, rates): the same digits as plain numbers.
 function money(spec, digits) {
-    const format = new Intl.NumberFormat(spec.locale, { style: 'currency', currency: spec.currency, minimumFractionDigits: 2, maximumFractionDigits: digits });
+    const format = spec.currency
+        ? new Intl.NumberFormat(spec.locale, { style: 'currency', currency: spec.currency, minimumFractionDigits: 2, maximumFractionDigits: digits })
+        : new Intl.NumberFormat(spec.locale, { maximumFractionDigits: digits });
     return value => (value === null || value === undefined ? '' : format.format(value));
 }
 

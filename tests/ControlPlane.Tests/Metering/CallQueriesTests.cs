@@ -12,21 +12,23 @@ public abstract class CallQueriesTests<TApp>(TApp fixture) where TApp : AppFixtu
 {
     private AppFactory App => fixture.App;
 
-    private Task<CallPage> PageAsync(Actor actor, CallFilter filter, int skip = 0, int take = CallQueries.MaxPageSize) =>
-        App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).PageAsync(actor, filter, skip, take));
+    private Task<CallPage> PageAsync(Actor actor, CallFilter filter, int take = CallQueries.MaxPageSize, CallSort? sort = null, CallCursor? after = null, CallCursor? before = null) =>
+        App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).PageAsync(actor, filter, sort, take, after, before));
 
     private Task<CallTotals> TotalsAsync(Actor actor, CallFilter filter) =>
         App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).TotalsAsync(actor, filter));
 
-    /// <summary>Every row the filter matches, page after page, as the grid would fetch them.</summary>
-    private async Task<List<CallRow>> AllAsync(Actor actor, CallFilter filter, int pageSize = CallQueries.MaxPageSize)
+    /// <summary>Every row the filter matches, page after page by the Next cursor, as the page's Older button walks them.</summary>
+    private async Task<List<CallRow>> AllAsync(Actor actor, CallFilter filter, int pageSize = CallQueries.MaxPageSize, CallSort? sort = null)
     {
         var rows = new List<CallRow>();
+        CallCursor? after = null;
         while (true)
         {
-            var page = await PageAsync(actor, filter, rows.Count, pageSize);
+            var page = await PageAsync(actor, filter, pageSize, sort, after);
             rows.AddRange(page.Rows);
-            if (page.Rows.Count < pageSize) return rows;
+            if (page.Next is null) return rows;
+            after = page.Next;
         }
     }
 
@@ -69,32 +71,57 @@ public abstract class CallQueriesTests<TApp>(TApp fixture) where TApp : AppFixtu
     }
 
     [Fact]
-    public async Task Pages_split_the_filtered_calls_without_gaps_or_repeats_and_each_page_carries_the_totals_of_all()
+    public async Task Keyset_pages_split_the_filtered_calls_without_gaps_or_repeats_in_both_directions()
     {
         var adam = await App.ActorAsync(DemoOrg.Adam);
         var filter = new CallFilter { Outcome = CallOutcome.Succeeded };
 
-        var first = await PageAsync(adam, filter, 0, 25);
-        var second = await PageAsync(adam, filter, 25, 25);
+        var first = await PageAsync(adam, filter, 25);
+        var second = await PageAsync(adam, filter, 25, after: first.Next);
         var all = await AllAsync(adam, filter, pageSize: 37);
+        var backToFirst = await PageAsync(adam, filter, 25, before: second.Previous);
+        var totals = await TotalsAsync(adam, filter);
 
         Assert.Equal(25, first.Rows.Count);
         Assert.Equal(25, second.Rows.Count);
+        Assert.Null(first.Previous);
+        Assert.NotNull(second.Previous);
         Assert.Equal(all.Take(50).Select(r => r.Id), first.Rows.Concat(second.Rows).Select(r => r.Id));
+        Assert.Equal(first.Rows.Select(r => r.Id), backToFirst.Rows.Select(r => r.Id));
+        Assert.Null(backToFirst.Previous);
         Assert.Equal(all.Count, all.Select(r => r.Id).Distinct().Count());
-        Assert.Equal(all.Count, first.Totals.Calls);
-        Assert.Equal(first.Totals, second.Totals);
-        Assert.Equal(all.Sum(r => r.Cost), first.Totals.Cost);
-        Assert.Equal(0, first.Totals.Errors);
-        Assert.Empty((await PageAsync(adam, filter, all.Count, 25)).Rows);
+        Assert.Equal(all.Count, totals.Calls);
+        Assert.Equal(all.Sum(r => r.Cost), totals.Cost);
+        Assert.Equal(0, totals.Errors);
+
+        // From the last page, Previous after Previous returns every row once, in order.
+        var pages = new List<CallPage>();
+        CallCursor? cursor = null;
+        do
+        {
+            var page = await PageAsync(adam, filter, 37, after: cursor);
+            pages.Add(page);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        var back = new List<CallRow>(pages[^1].Rows);
+        var previous = pages[^1].Previous;
+        while (previous is not null)
+        {
+            var page = await PageAsync(adam, filter, 37, before: previous);
+            back.InsertRange(0, page.Rows);
+            previous = page.Previous;
+        }
+        Assert.Equal(all.Select(r => r.Id), back.Select(r => r.Id));
     }
 
     [Theory]
     [InlineData(CallSortKey.Cost, true)]
     [InlineData(CallSortKey.Cost, false)]
     [InlineData(CallSortKey.Latency, true)]
-    [InlineData(CallSortKey.OutputTokens, false)]
-    public async Task Sorting_is_done_by_the_database_and_pages_keep_the_order_without_gaps_or_repeats(CallSortKey key, bool descending)
+    [InlineData(CallSortKey.Latency, false)]
+    [InlineData(CallSortKey.At, false)]
+    public async Task Sorting_is_done_by_the_database_and_keyset_pages_keep_the_order_without_gaps_or_repeats(CallSortKey key, bool descending)
     {
         var aria = await App.ActorAsync(DemoOrg.Aria);
         var stored = await DemoCallsAsync();
@@ -102,21 +129,18 @@ public abstract class CallQueriesTests<TApp>(TApp fixture) where TApp : AppFixtu
         {
             CallSortKey.Cost => c => c.Cost,
             CallSortKey.Latency => c => c.LatencyMs,
-            _ => c => c.OutputTokens,
+            _ => c => c.At,
         };
         var sort = new CallSort(key, descending);
-        // Compared by (value, time): calls that tie on both may come in either order (Guids order differently in memory).
-        var expected = (descending ? stored.OrderByDescending(value) : stored.OrderBy(value))
-            .ThenByDescending(c => c.At).Select(c => (value(c), c.At)).Take(60).ToList();
+        // Compared by (value, time): ties on both may come in either order (Guids order differently in memory).
+        var ordered = descending ? stored.OrderByDescending(value).ThenByDescending(c => c.At) : stored.OrderBy(value).ThenBy(c => c.At);
+        var expected = ordered.Select(c => (value(c), c.At)).ToList();
         var byId = stored.ToDictionary(c => c.Id);
 
-        var first = await App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).PageAsync(aria, new CallFilter(), 0, 30, sort));
-        var second = await App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).PageAsync(aria, new CallFilter(), 30, 30, sort));
+        var rows = await AllAsync(aria, new CallFilter(), pageSize: 113, sort: sort);
 
-        var rows = first.Rows.Concat(second.Rows).ToList();
         Assert.Equal(expected, rows.Select(r => (value(byId[r.Id]), r.At)));
-        Assert.Equal(60, rows.Select(r => r.Id).Distinct().Count());
-        Assert.Equal(stored.Count, first.Totals.Calls);
+        Assert.Equal(stored.Count, rows.Select(r => r.Id).Distinct().Count());
     }
 
     [Fact]
@@ -219,19 +243,23 @@ public abstract class CallQueriesTests<TApp>(TApp fixture) where TApp : AppFixtu
     }
 
     [Fact]
-    public async Task The_model_choices_are_the_models_asked_for_in_calls_the_actor_may_see()
+    public async Task The_model_choices_are_the_models_asked_for_in_the_last_week_of_calls_the_actor_may_see()
     {
         var admin = await App.ActorAsync(DemoOrg.Adam);
         var sam = await App.ActorAsync(DemoOrg.Sam);
         var names = await TeamNamesAsync();
         var stored = await DemoCallsAsync();
+        var recent = stored.Where(c => c.At >= DateTime.UtcNow.AddDays(-7).AddMinutes(5)).ToList();
 
         var all = await App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).ModelsAsync(admin));
         var sams = await App.WithScopeAsync(sp => ActivatorUtilities.GetServiceOrCreateInstance<CallQueries>(sp).ModelsAsync(sam));
 
-        Assert.Equal(stored.Select(c => c.ModelRequested!).Distinct().Order(StringComparer.Ordinal), all);
+        Assert.Subset(all.ToHashSet(), recent.Select(c => c.ModelRequested!).ToHashSet());
+        Assert.Subset(stored.Select(c => c.ModelRequested!).ToHashSet(), all.ToHashSet());
         Assert.Contains("text-embedding-3-small", all);
-        Assert.Equal(stored.Where(c => names[c.TeamId!.Value] == "Sales").Select(c => c.ModelRequested!).Distinct().Order(StringComparer.Ordinal), sams);
+        Assert.Equal(all.Order(StringComparer.Ordinal), all);
+        Assert.Subset(sams.ToHashSet(), recent.Where(c => names[c.TeamId!.Value] == "Sales").Select(c => c.ModelRequested!).ToHashSet());
+        Assert.Subset(stored.Where(c => names[c.TeamId!.Value] == "Sales").Select(c => c.ModelRequested!).ToHashSet(), sams.ToHashSet());
     }
 
     [Fact]

@@ -143,7 +143,7 @@ public abstract class RefusalFloodTests<TApp>(TApp gateway) where TApp : Gateway
             .TotalsAsync(Actor.CommandLine, new CallFilter { Outcome = CallOutcome.Failed, From = rows.Min(r => r.At), To = rows.Max(r => r.At).AddMinutes(1) }));
         Assert.True(totals.Errors >= Refusals, $"{totals.Errors} errors counted");
         var page = await gateway.App.WithScopeAsync(sp => sp.GetRequiredService<CallQueries>()
-            .PageAsync(Actor.CommandLine, new CallFilter { Outcome = CallOutcome.Failed }, 0, CallQueries.MaxPageSize));
+            .PageAsync(Actor.CommandLine, new CallFilter { Outcome = CallOutcome.Failed }, take: CallQueries.MaxPageSize));
         Assert.Equal(Refusals, page.Rows.Where(r => r.KeyId == revokedId).Sum(r => r.Count));
     }
 

@@ -1,5 +1,6 @@
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Auth;
@@ -71,6 +72,8 @@ public class ClockedDemoApp : IAsyncLifetime
             Status = 200, InputTokens = 100, OutputTokens = 10, Cost = cost, UsageSource = UsageSource.Provider, LatencyMs = 100,
         });
         await db.SaveChangesAsync();
+        // Written as a fixture, not through the batch writer: its day's rollups are summed again, as a seed would.
+        await App.Services.GetRequiredService<CallRollups>().RebuildAsync(at, at.AddTicks(1));
     }
 
     public async Task DisposeAsync()

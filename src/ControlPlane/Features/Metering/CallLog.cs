@@ -19,6 +19,9 @@ public interface ICallBatchHook
 {
     /// <summary>Adds the batch's work to <paramref name="db"/>'s transaction; returns what to do once it committed.</summary>
     Task<Action?> ApplyAsync(Infrastructure.Data.ControlPlaneDb db, IReadOnlyList<MeteredCall> batch, CancellationToken ct);
+
+    /// <summary>True when the work follows the rows themselves (a rollup), so it is skipped when only charges are written.</summary>
+    bool NeedsRows => false;
 }
 
 /// <summary>

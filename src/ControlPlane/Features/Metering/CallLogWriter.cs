@@ -227,7 +227,7 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
         }
         var afterCommit = new List<Action>();
         foreach (var hook in hooks)
-            if (await hook.ApplyAsync(db, batch, CancellationToken.None) is { } then) afterCommit.Add(then);
+            if ((rows || !hook.NeedsRows) && await hook.ApplyAsync(db, batch, CancellationToken.None) is { } then) afterCommit.Add(then);
         await db.SaveChangesAsync();
         await transaction.CommitAsync();
         foreach (var then in afterCommit) then();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
@@ -5,177 +6,130 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Metering;
 
-/// <summary>Which calls by outcome: all, those that succeeded, or those with an error class.</summary>
-public enum CallOutcome
-{
-    All,
-    Succeeded,
-    Failed,
-}
-
 /// <summary>
-/// Which calls to show. Times are UTC, <see cref="From"/> inclusive and <see cref="To"/> exclusive; a team brings its
-/// subteams; <see cref="Caller"/> matches any part of the caller's name in any case.
+/// Reads the call log for the Requests page, its CSV export and its API, limited to the teams the actor may see:
+/// org-wide roles see every call (also those refused before a key was known), everyone else the calls of their teams
+/// and subteams. Pages are found by keyset (<see cref="CallCursor"/>), never by OFFSET, so page 1,000 costs what page 1 does.
 /// </summary>
-public sealed record CallFilter
-{
-    public DateTime? From { get; init; }
-    public DateTime? To { get; init; }
-    public Guid? TeamId { get; init; }
-    public string? Model { get; init; }
-    public CallOutcome Outcome { get; init; }
-    public string? Caller { get; init; }
-}
-
-/// <summary>The columns the Calls page can sort by, in the database.</summary>
-public enum CallSortKey
-{
-    At,
-    Cost,
-    InputTokens,
-    OutputTokens,
-    TimeToFirstToken,
-    Latency,
-    TokensPerSecond,
-    Retries,
-}
-
-/// <summary>One order for a page of calls; ties fall back to the newest first, so pages never overlap.</summary>
-public sealed record CallSort(CallSortKey Key, bool Descending)
-{
-    public static CallSort Newest { get; } = new(CallSortKey.At, true);
-}
-
-/// <summary>One call as the Calls page lists it.</summary>
-public sealed record CallRow(
-    Guid Id, DateTime At, Guid? KeyId, Guid? TeamId, string? Caller, string? EndUser, string Endpoint,
-    string? ModelRequested, string? ModelServed, string? ProviderName, string? RouteReason, int Status, string? ErrorClass,
-    int Retries, bool Streamed, long InputTokens, long CachedInputTokens, long OutputTokens, decimal Cost, bool Unpriced,
-    UsageSource UsageSource, int? TimeToFirstTokenMs, int LatencyMs, double? OutputTokensPerSecond, long RequestBytes, long ResponseBytes)
-{
-    /// <summary>The id the gateway returned to the caller in X-Request-Id.</summary>
-    public string RequestId => $"req_{Id:N}";
-    public bool Failed => ErrorClass is not null;
-
-    /// <summary>
-    /// How many calls the row stands for: 1, or for a refusal row every refusal of its key and reason in its minute
-    /// (the page shows "× Count" beside the status when it is more than 1).
-    /// </summary>
-    public int Count { get; init; } = 1;
-}
-
-/// <summary>Sums over every call a filter matches, not only the page shown; a refusal row counts as the refusals it stands for.</summary>
-public sealed record CallTotals(int Calls, int Errors, long InputTokens, long CachedInputTokens, long OutputTokens, decimal Cost, int Unpriced)
-{
-    public static CallTotals None { get; } = new(0, 0, 0, 0, 0, 0m, 0);
-}
-
-/// <summary>One page of calls, newest first, and the totals of all calls the filter matches.</summary>
-public sealed record CallPage(IReadOnlyList<CallRow> Rows, CallTotals Totals);
-
-/// <summary>
-/// Reads the call log for the Calls page, limited to the teams the actor may see: org-wide roles see every call
-/// (also those refused before a key was known), everyone else the calls of their teams and subteams.
-/// </summary>
-public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams)
+public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, TimeProvider clock)
 {
     public const int MaxPageSize = 200;
 
-    /// <summary>One page of the calls the filter matches, newest first unless <paramref name="sort"/> says otherwise.</summary>
-    public async Task<CallPage> PageAsync(Actor actor, CallFilter filter, int skip, int take, CallSort? sort = null, CancellationToken ct = default)
+    /// <summary>
+    /// One page of the calls the filter matches in the sort's order: the first page, the page after
+    /// <paramref name="after"/>, or the page before <paramref name="before"/>. A cursor of another sort is ignored.
+    /// </summary>
+    public async Task<CallPage> PageAsync(Actor actor, CallFilter filter, CallSort? sort = null, int take = 25,
+        CallCursor? after = null, CallCursor? before = null, CancellationToken ct = default)
     {
+        sort ??= CallSort.Newest;
+        take = Math.Clamp(take, 1, MaxPageSize);
+        if (after?.Key != sort.Key) after = null;
+        if (before?.Key != sort.Key) before = null;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var sqlite = db.Database.IsSqlite();
         var calls = await FilteredAsync(db, actor, filter, ct);
-        var totals = await TotalsOf(calls, ct);
-        if (totals.Calls == 0) return new CallPage([], totals);
-        var rows = await Sorted(calls, sort ?? CallSort.Newest, db.Database.IsSqlite())
-            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize))
-            .Select(c => new CallRow(c.Id, c.At, c.KeyId, c.TeamId, c.Caller, c.EndUser, c.Endpoint, c.ModelRequested, c.ModelServed,
-                c.ProviderName, c.RouteReason, c.Status, c.ErrorClass, c.Retries, c.Streamed, c.InputTokens, c.CachedInputTokens,
-                c.OutputTokens, c.Cost, c.Unpriced, c.UsageSource, c.TimeToFirstTokenMs, c.LatencyMs, c.OutputTokensPerSecond,
-                c.RequestBytes, c.ResponseBytes) { Count = c.Count })
+        if (calls is null) return CallPage.Empty;
+
+        // Backwards: read the other way from the cursor, then turn the rows round.
+        var backwards = before is not null && after is null;
+        var descending = backwards ? !sort.Descending : sort.Descending;
+        if ((backwards ? before : after) is { } cursor) calls = CallKeyset.After(calls, sort.Key, descending, cursor, sqlite);
+        var fetched = await CallKeyset.Ordered(calls, sort.Key, descending, sqlite).Take(take + 1)
+            .Select(c => new { Row = RowOf(c), CostReal = (double)c.Cost })
             .ToListAsync(ct);
-        return new CallPage(rows, totals);
+        var more = fetched.Count > take;
+        if (more) fetched.RemoveAt(fetched.Count - 1);
+        if (backwards) fetched.Reverse();
+        if (fetched.Count == 0) return CallPage.Empty;
+
+        var first = CallCursor.Of(sort.Key, fetched[0].Row, fetched[0].CostReal);
+        var last = CallCursor.Of(sort.Key, fetched[^1].Row, fetched[^1].CostReal);
+        var hasNext = backwards || more;
+        var hasPrevious = backwards ? more : after is not null;
+        return new CallPage([.. fetched.Select(f => f.Row)], hasNext ? last : null, hasPrevious ? first : null);
+    }
+
+    /// <summary>Every call the filter matches, in the sort's order, read from the database row by row (the CSV export).</summary>
+    public async IAsyncEnumerable<CallRow> StreamAsync(Actor actor, CallFilter filter, CallSort? sort = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        sort ??= CallSort.Newest;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
+        var calls = await FilteredAsync(db, actor, filter, ct);
+        if (calls is null) yield break;
+        await foreach (var row in CallKeyset.Ordered(calls, sort.Key, sort.Descending, db.Database.IsSqlite()).Select(c => RowOf(c)).AsAsyncEnumerable().WithCancellation(ct))
+            yield return row;
     }
 
     public async Task<CallTotals> TotalsAsync(Actor actor, CallFilter filter, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await TotalsOf(await FilteredAsync(db, actor, filter, ct), ct);
+        var calls = await FilteredAsync(db, actor, filter, ct);
+        return calls is null ? CallTotals.None : await TotalsOf(calls, ct);
     }
 
-    /// <summary>The models callers asked for in the calls the actor may see, for the filter's choices.</summary>
-    public async Task<IReadOnlyList<string>> ModelsAsync(Actor actor, CancellationToken ct = default)
+    /// <summary>One call the actor may see, or null.</summary>
+    public async Task<CallRow?> FindAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var calls = await FilteredAsync(db, actor, new CallFilter(), ct);
-        var models = await calls.Where(c => c.ModelRequested != null).Select(c => c.ModelRequested!).Distinct().ToListAsync(ct);
-        return [.. models.Order(StringComparer.Ordinal)];
+        return calls is null ? null : await calls.Where(c => c.Id == id).Select(c => RowOf(c)).FirstOrDefaultAsync(ct);
     }
 
-    private async Task<IQueryable<CallRecord>> FilteredAsync(ControlPlaneDb db, Actor actor, CallFilter filter, CancellationToken ct)
+    /// <summary>The models asked for in the last week of calls the actor may see, for the filter's choices.</summary>
+    public async Task<IReadOnlyList<string>> ModelsAsync(Actor actor, CancellationToken ct = default) =>
+        await RecentDistinctAsync(actor, c => c.ModelRequested, ct);
+
+    /// <summary>The providers that served the last week of calls the actor may see.</summary>
+    public async Task<IReadOnlyList<string>> ProvidersAsync(Actor actor, CancellationToken ct = default) =>
+        await RecentDistinctAsync(actor, c => c.ProviderName, ct);
+
+    /// <summary>The error classes of the last week of calls the actor may see.</summary>
+    public async Task<IReadOnlyList<string>> ErrorClassesAsync(Actor actor, CancellationToken ct = default) =>
+        await RecentDistinctAsync(actor, c => c.ErrorClass, ct);
+
+    // A week bounds the scan on a log of millions; older values can still be typed into the filter.
+    private async Task<IReadOnlyList<string>> RecentDistinctAsync(Actor actor, System.Linq.Expressions.Expression<Func<CallRecord, string?>> column, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var since = clock.GetUtcNow().UtcDateTime.AddDays(-7);
+        var calls = await FilteredAsync(db, actor, new CallFilter { From = since }, ct);
+        if (calls is null) return [];
+        var values = await calls.Select(column).Where(v => v != null).Distinct().Take(500).ToListAsync(ct);
+        return [.. values.Select(v => v!).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The calls the actor may see that the filter matches; null when the filter names a team the actor may not see.</summary>
+    internal async Task<IQueryable<CallRecord>?> FilteredAsync(ControlPlaneDb db, Actor actor, CallFilter filter, CancellationToken ct)
     {
         var calls = db.Calls.AsNoTracking();
+        var teamIds = await TeamIdsAsync(actor, filter.TeamId, ct);
+        if (teamIds is { Count: 0 }) return null;
+        if (teamIds is not null) calls = calls.Where(c => c.TeamId != null && teamIds.Contains(c.TeamId.Value));
+        return CallFilterSql.Apply(calls, filter);
+    }
+
+    /// <summary>
+    /// The teams whose calls the actor may see, narrowed to <paramref name="teamId"/> and its subteams when given; null
+    /// for every call (an org-wide role with no team chosen), empty when nothing is visible.
+    /// </summary>
+    internal async Task<List<Guid>?> TeamIdsAsync(Actor actor, Guid? teamId, CancellationToken ct)
+    {
         var visible = await teams.VisibleToAsync(actor, ct);
-        if (!visible.IsEverything)
-        {
-            var ids = visible.TeamIds.ToList();
-            calls = calls.Where(c => c.TeamId != null && ids.Contains(c.TeamId.Value));
-        }
-        if (filter.TeamId is { } teamId)
+        if (teamId is { } id)
         {
             var seen = await teams.ListAsync(visible, ct);
-            var chosen = TeamTree.WithDescendants(seen.Select(n => n.Team), [teamId]).Where(visible.Includes).ToList();
-            calls = calls.Where(c => c.TeamId != null && chosen.Contains(c.TeamId.Value));
+            return [.. TeamTree.WithDescendants(seen.Select(n => n.Team), [id]).Where(visible.Includes)];
         }
-        if (filter.From is { } from) calls = calls.Where(c => c.At >= from);
-        if (filter.To is { } to) calls = calls.Where(c => c.At < to);
-        if (!string.IsNullOrWhiteSpace(filter.Model))
-        {
-            var model = filter.Model.Trim();
-            calls = calls.Where(c => c.ModelRequested == model);
-        }
-        calls = filter.Outcome switch
-        {
-            CallOutcome.Succeeded => calls.Where(c => c.ErrorClass == null),
-            CallOutcome.Failed => calls.Where(c => c.ErrorClass != null),
-            _ => calls,
-        };
-        if (!string.IsNullOrWhiteSpace(filter.Caller))
-        {
-            // lower() and LIKE behave alike on SQLite and PostgreSQL (LIKE alone ignores case only on SQLite).
-            var pattern = "%" + LikeEscaped(filter.Caller.Trim().ToLowerInvariant()) + "%";
-            calls = calls.Where(c => c.Caller != null && EF.Functions.Like(c.Caller.ToLower(), pattern, LikeEscape));
-        }
-        return calls;
+        return visible.IsEverything ? null : [.. visible.TeamIds];
     }
 
-    private static IQueryable<CallRecord> Sorted(IQueryable<CallRecord> calls, CallSort sort, bool sqlite)
-    {
-        var sorted = sort.Key switch
-        {
-            // SQLite keeps decimals as text and EF refuses to order by them there; a REAL is exact enough to order costs.
-            CallSortKey.Cost when sqlite => By(calls, c => (double)c.Cost, sort.Descending),
-            CallSortKey.Cost => By(calls, c => c.Cost, sort.Descending),
-            CallSortKey.InputTokens => By(calls, c => c.InputTokens, sort.Descending),
-            CallSortKey.OutputTokens => By(calls, c => c.OutputTokens, sort.Descending),
-            CallSortKey.TimeToFirstToken => By(calls, c => c.TimeToFirstTokenMs, sort.Descending),
-            CallSortKey.Latency => By(calls, c => c.LatencyMs, sort.Descending),
-            CallSortKey.TokensPerSecond => By(calls, c => c.OutputTokensPerSecond, sort.Descending),
-            CallSortKey.Retries => By(calls, c => c.Retries, sort.Descending),
-            _ => By(calls, c => c.At, sort.Descending),
-        };
-        return sorted.ThenByDescending(c => c.At).ThenByDescending(c => c.Id);
-    }
-
-    private static IOrderedQueryable<CallRecord> By<TKey>(IQueryable<CallRecord> calls, System.Linq.Expressions.Expression<Func<CallRecord, TKey>> key, bool descending) =>
-        descending ? calls.OrderByDescending(key) : calls.OrderBy(key);
-
-    private const string LikeEscape = "\\";
-
-    private static string LikeEscaped(string text) =>
-        text.Replace(LikeEscape, LikeEscape + LikeEscape, StringComparison.Ordinal)
-            .Replace("%", LikeEscape + "%", StringComparison.Ordinal).Replace("_", LikeEscape + "_", StringComparison.Ordinal);
+    internal static CallRow RowOf(CallRecord c) =>
+        new(c.Id, c.At, c.KeyId, c.TeamId, c.Caller, c.EndUser, c.Endpoint, c.ModelRequested, c.ModelServed,
+            c.ProviderName, c.RouteReason, c.Status, c.ErrorClass, c.Retries, c.Streamed, c.InputTokens, c.CachedInputTokens,
+            c.OutputTokens, c.Cost, c.Unpriced, c.UsageSource, c.TimeToFirstTokenMs, c.LatencyMs, c.OutputTokensPerSecond,
+            c.RequestBytes, c.ResponseBytes) { Count = c.Count, CacheWriteInputTokens = c.CacheWriteInputTokens };
 
     /// <summary>One aggregate query; the cost is summed as a decimal by the database (EF's ef_sum on SQLite).</summary>
     private static async Task<CallTotals> TotalsOf(IQueryable<CallRecord> calls, CancellationToken ct) =>

@@ -68,8 +68,16 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         call.Property(c => c.UsageSource).HasConversion<string>().HasMaxLength(16);
         call.Property(c => c.Count).HasDefaultValue(1).ValueGeneratedNever();
         // No foreign keys: the call log is append-only history and must outlive the keys and teams it names.
-        call.HasIndex(c => c.At);
+        // For the Requests page (migration 20261201095000): (at, id) is the keyset of the default order; each exact
+        // filter seeks by its column then reads in time order; cost and latency are the sortable columns.
+        call.HasIndex(c => new { c.At, c.Id });
         call.HasIndex(c => new { c.TeamId, c.At });
         call.HasIndex(c => new { c.KeyId, c.At });
+        call.HasIndex(c => new { c.ModelRequested, c.At });
+        call.HasIndex(c => new { c.ProviderName, c.At });
+        call.HasIndex(c => new { c.ErrorClass, c.At });
+        call.HasIndex(c => new { c.EndUser, c.At });
+        call.HasIndex(c => new { c.Cost, c.At });
+        call.HasIndex(c => new { c.LatencyMs, c.At });
     }
 }

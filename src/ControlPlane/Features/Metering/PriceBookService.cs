@@ -3,6 +3,7 @@ using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Metering;
@@ -39,7 +40,7 @@ public sealed record PriceRow(Guid Id, Guid ProviderId, string ProviderName, str
 /// The price book: dated prices that are added, never edited, so every past call keeps the price it was made at.
 /// Owner, Admin and FinanceAdmin may add prices; every addition is audited.
 /// </summary>
-public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory, GatewayCatalog catalog, AuditLog audit, TimeProvider clock)
+public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory, GatewayCatalog catalog, AuditLog audit, TimeProvider clock, EventBus events)
 {
     public static bool MayEdit(Actor actor) => actor.CanManageAllTeams || actor.Role == People.Roles.FinanceAdmin;
 
@@ -87,6 +88,7 @@ public sealed class PriceBookService(IDbContextFactory<ControlPlaneDb> dbFactory
         await audit.SaveAsync(db, actor.Name, "price.added", $"price:{provider.Name}/{model}",
             $"from {from:yyyy-MM-dd HH:mm}Z: in {price.InputPerMillion}, cached {price.CachedInputPerMillion}, cache write {price.CacheWriteInputPerMillion}, out {price.OutputPerMillion} USD/M", ct);
         await catalog.ReloadAsync(ct);
+        events.Publish(new CatalogueChanged()); // the other nodes reload theirs
         return price;
     }
 }

@@ -1,10 +1,23 @@
+using ControlPlane.Features.Metering;
+using ControlPlane.Features.Metering.Rollups;
+
 namespace ControlPlane.Features.Overview;
 
 public static class OverviewFeature
 {
     public static WebApplicationBuilder AddOverview(this WebApplicationBuilder builder)
     {
+        // After the wallets' hook (AddWallets comes first): every node takes wallet locks, then rollup rows, in one order.
+        builder.Services.AddSingleton<ICallBatchHook, CallRollupHook>();
+        builder.Services.AddSingleton<CallRollups>();
         builder.Services.AddScoped<TeamSpendByDay>();
+        builder.Services.AddScoped<OverviewScopes>();
+        builder.Services.AddSingleton<LiveTotalsReader>();
+        builder.Services.AddSingleton<SpendWatches>();
+        builder.Services.AddScoped<SpendBreakdown>();
+        builder.Services.AddScoped<TopSpenders>();
+        builder.Services.AddScoped<WalletWatch>();
+        builder.Services.AddScoped<SpendAnomalies>();
         return builder;
     }
 }

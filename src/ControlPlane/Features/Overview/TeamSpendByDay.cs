@@ -1,3 +1,4 @@
+using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
@@ -25,7 +26,7 @@ public sealed record TeamDaySpend(Guid TeamId, string Team, IReadOnlyList<decima
 public sealed record DailyTeamSpend(IReadOnlyList<DateTime> Days, IReadOnlyList<TeamDaySpend> Teams);
 
 /// <summary>
-/// Reads the call log for the Overview's spend chart: each call's cost on its own team (a subteam's calls are its own
+/// Reads the daily rollups (never the raw call log) for the Overview's spend chart: each call's cost on its own team (a subteam's calls are its own
 /// series, so stacked bars add up to the total without counting anything twice), summed by the database per team and
 /// UTC day. Scoped as the rest of the page: org-wide roles see every team, everyone else their teams and subteams.
 /// </summary>
@@ -43,15 +44,15 @@ public sealed class TeamSpendByDay(IDbContextFactory<ControlPlaneDb> dbFactory, 
 
         var visible = await teams.VisibleToAsync(actor, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var calls = db.Calls.AsNoTracking().Where(c => c.TeamId != null && c.At >= from && c.At < to && c.Cost != 0);
+        var rollups = db.CallRollups.AsNoTracking().Where(r => r.Grain == RollupGrain.Day && r.TeamId != Guid.Empty && r.Bucket >= from && r.Bucket < to && r.Cost != 0);
         if (!visible.IsEverything)
         {
             var ids = visible.TeamIds.ToList();
-            calls = calls.Where(c => ids.Contains(c.TeamId!.Value));
+            rollups = rollups.Where(r => ids.Contains(r.TeamId));
         }
-        var sums = await calls.GroupBy(c => new { TeamId = c.TeamId!.Value, Day = c.At.Date })
-            .Select(g => new { g.Key.TeamId, g.Key.Day, Cost = g.Sum(c => c.Cost) })
-            .ToListAsync(ct);
+        var sums = (await rollups.GroupBy(r => new { r.TeamId, Day = r.Bucket })
+            .Select(g => new { g.Key.TeamId, g.Key.Day, Cost = g.Sum(r => r.Cost) })
+            .ToListAsync(ct)).Where(s => s.Cost != 0).ToList();
         if (sums.Count == 0) return new DailyTeamSpend(days, []);
 
         var tree = await teams.ListAsync(visible, ct);

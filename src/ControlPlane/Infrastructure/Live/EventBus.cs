@@ -60,6 +60,13 @@ public sealed record TeamSettingsChanged(Guid TeamId);
 /// <summary>Providers, models or prices changed: the gateway's catalogue reloads.</summary>
 public sealed record CatalogueChanged;
 
+/// <summary>
+/// Calls of one team and key were settled and written (one batch of the call log): how many, how many failed, what they
+/// cost, and the latest call's time. The Overview's ticker moves on it; the cluster bus carries it to the other nodes
+/// and /hubs/spend to clients outside the app.
+/// </summary>
+public sealed record SpendTick(Guid? TeamId, Guid? KeyId, int Calls, int Errors, decimal Cost, DateTime At);
+
 public static class LiveSetup
 {
     public static WebApplicationBuilder AddEventBus(this WebApplicationBuilder builder)

@@ -1,0 +1,39 @@
+using ControlPlane.Infrastructure.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlPlane.Features.Overview;
+
+/// <summary>One key or caller among the range's biggest spenders.</summary>
+public sealed record TopSpender(string Name, string? Detail, decimal Cost, long Calls, long Errors);
+
+/// <summary>The keys and the callers that spent the most over a range.</summary>
+public sealed record TopSpenderLists(IReadOnlyList<TopSpender> Keys, IReadOnlyList<TopSpender> Callers);
+
+/// <summary>Reads the biggest spenders from the rollups of the range (hour or day buckets).</summary>
+public sealed class TopSpenders(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock)
+{
+    public const int Listed = 5;
+
+    public async Task<TopSpenderLists> ReadAsync(OverviewScope scope, OverviewRange range, CancellationToken ct = default)
+    {
+        var buckets = RangeBuckets.Of(range, clock.GetUtcNow().UtcDateTime);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = SpendBreakdown.InRange(scope, db, buckets);
+        // Summed by the database, ordered here: SQLite cannot order by a sum of decimals.
+        var keys = (await rows.GroupBy(r => r.KeyId)
+            .Select(g => new { Id = g.Key, Cost = g.Sum(r => r.Cost), Calls = g.Sum(r => r.Calls), Errors = g.Sum(r => r.Errors) }).ToListAsync(ct))
+            .Where(k => k.Cost > 0).OrderByDescending(k => k.Cost).ThenBy(k => k.Id).Take(Listed).ToList();
+        var callers = (await rows.GroupBy(r => r.Caller)
+            .Select(g => new { Name = g.Key, Cost = g.Sum(r => r.Cost), Calls = g.Sum(r => r.Calls), Errors = g.Sum(r => r.Errors) }).ToListAsync(ct))
+            .Where(c => c.Cost > 0).OrderByDescending(c => c.Cost).ThenBy(c => c.Name, StringComparer.Ordinal).Take(Listed).ToList();
+
+        var ids = keys.Select(k => k.Id).ToList();
+        var names = await db.ApiKeys.AsNoTracking().Where(k => ids.Contains(k.Id))
+            .Select(k => new { k.Id, k.Name, k.Prefix }).ToDictionaryAsync(k => k.Id, ct);
+        return new TopSpenderLists(
+            [.. keys.Select(k => names.TryGetValue(k.Id, out var key)
+                ? new TopSpender(key.Name, key.Prefix + "…", k.Cost, k.Calls, k.Errors)
+                : new TopSpender(SpendBreakdown.NoKey, null, k.Cost, k.Calls, k.Errors))],
+            [.. callers.Select(c => new TopSpender(c.Name.Length > 0 ? c.Name : SpendBreakdown.NoCaller, null, c.Cost, c.Calls, c.Errors))]);
+    }
+}
