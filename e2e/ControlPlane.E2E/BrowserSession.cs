@@ -145,7 +145,9 @@ public sealed class BrowserSession : IAsyncDisposable
     public void AssertNoBrowserErrors()
     {
         lock (errors)
-            Assert.True(errors.Count == 0, "The browser reported errors:\n" + string.Join('\n', errors));
+            // The app's own log says what broke a circuit; the browser only learns that it did.
+            Assert.True(errors.Count == 0, "The browser reported errors:\n" + string.Join('\n', errors)
+                + "\nThe app's errors:\n" + string.Join('\n', app.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(20)));
     }
 
     public async ValueTask DisposeAsync()

@@ -20,7 +20,7 @@ public sealed class MemberTests(RunningApp app, BrowserFixture browser, ITestOut
         // The menu lists only what a Member may open.
         await Expect(AdminFlowTests.Nav(page, "Keys")).ToBeVisibleAsync();
         await Expect(AdminFlowTests.Nav(page, "Teams")).ToBeVisibleAsync();
-        await Expect(AdminFlowTests.Nav(page, "Calls")).ToBeVisibleAsync();
+        await Expect(AdminFlowTests.Nav(page, "Requests")).ToBeVisibleAsync();
         await Expect(AdminFlowTests.Nav(page, "Audit")).ToHaveCountAsync(0);
         await Expect(AdminFlowTests.Nav(page, "Providers")).ToHaveCountAsync(0);
         await Expect(AdminFlowTests.Nav(page, "Prices")).ToHaveCountAsync(0);

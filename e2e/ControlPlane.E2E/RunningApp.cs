@@ -19,6 +19,12 @@ public sealed class RunningApp : IAsyncLifetime
     private readonly string dataDir = Path.Combine(Path.GetTempPath(), $"cp-e2e-{Guid.NewGuid():N}");
     private Process? process;
 
+    /// <summary>
+    /// More settings, which may depend on the app's own address (an identity provider registers its redirect URIs),
+    /// given as configuration keys ("Auth:Oidc:x:Authority"); they override the defaults below.
+    /// </summary>
+    public Func<Uri, Task<IReadOnlyDictionary<string, string?>>>? SettingsFor { get; init; }
+
     public Uri BaseUrl { get; private set; } = default!;
 
     /// <summary>Where the repository is: the nearest folder above the test assembly that holds ControlPlane.sln.</summary>
@@ -56,6 +62,9 @@ public sealed class RunningApp : IAsyncLifetime
         // The admin test adds a provider at 127.0.0.1:9 (nothing listens there): loopback is refused unless allowed.
         start.Environment["Gateway__AllowedProviderAddresses__0"] = "127.0.0.1:9";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        if (SettingsFor is not null)
+            foreach (var (key, value) in await SettingsFor(BaseUrl))
+                start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
         process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Append(e.Data);

@@ -50,4 +50,13 @@ public sealed class SqlServerSqlParseTests
         Assert.Empty(ErrorsIn(sql));
         Assert.NotEmpty(ErrorsIn(sql + " ,,")); // not vacuous: the parser does refuse broken SQL
     }
+
+    [Fact]
+    public void The_rollup_upsert_parses_as_T_SQL()
+    {
+        var sql = ControlPlane.Features.Metering.Rollups.RollupUpsert.SqlFor(DatabaseProvider.SqlServer, 3);
+        Assert.StartsWith("MERGE call_rollups WITH (HOLDLOCK)", sql, StringComparison.Ordinal);
+        Assert.Empty(ErrorsIn(sql));
+        Assert.NotEmpty(ErrorsIn(sql + " ,,"));
+    }
 }

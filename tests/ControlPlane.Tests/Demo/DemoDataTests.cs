@@ -1,4 +1,8 @@
 using ControlPlane.Features.Demo;
+using ControlPlane.Features.Metering.Rollups;
+using ControlPlane.Features.Overview;
+using ControlPlane.Features.People;
+using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Tests.Infrastructure;
@@ -41,5 +45,17 @@ public sealed class DemoDataTests
         Assert.All(teamWallets, w => Assert.True(w.Spent > 0, $"{w.Name} shows no spend this period at {moment}"));
         Assert.True(await db.WalletEvents.AnyAsync(), string.Join("; ", teamWallets.Select(w => $"{w.Name} {w.Spent}/{w.Limit}")));
         Assert.Contains(await db.Calls.Select(c => c.At).ToListAsync(), at => at >= clock.GetUtcNow().UtcDateTime.Date);
+    
+        // The Overview: rollups sum every demo call, a burst is flagged as an anomaly, and a budget's forecast names a day.
+        var calls = await db.Calls.AsNoTracking().Select(c => new { c.Count, c.Cost }).ToListAsync();
+        var days = await db.CallRollups.AsNoTracking().Where(r => r.Grain == RollupGrain.Day).Select(r => new { r.Calls, r.Cost }).ToListAsync();
+        Assert.Equal(calls.Sum(c => c.Count), days.Sum(r => r.Calls));
+        Assert.Equal(calls.Sum(c => c.Cost), days.Sum(r => r.Cost));
+        await using var overview = app.Services.CreateAsyncScope();
+        var anomalies = await overview.ServiceProvider.GetRequiredService<SpendAnomalies>().ReadAsync(OverviewScope.Everything);
+        Assert.True(anomalies.Any(a => a.Subject == $"key {DemoGateway.BurstingKey}"), string.Join("; ", anomalies.Select(a => $"{a.Subject}: {a.Reason}")));
+        var outlooks = await overview.ServiceProvider.GetRequiredService<WalletWatch>().ReadAsync(new Actor(null, "test", Roles.FinanceAdmin));
+        var said = string.Join("; ", outlooks.Select(o => $"{o.Name} {o.Spent}/{o.Limit}: {o.Forecast}"));
+        Assert.True(outlooks.Any(o => o.RunsOutAt is not null && o.Forecast.StartsWith("at this rate runs out", StringComparison.Ordinal)), said);
     }
 }

@@ -1,5 +1,6 @@
 using ControlPlane.Infrastructure.Data;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,9 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
 {
     public TestDatabase Database => database;
 
+    /// <summary>Services a test adds or replaces after the app's own (a log capture, a handler's back channel).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(environment);
@@ -27,6 +31,7 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
         if (environment != "Development" && settings?.Keys.Any(k => k.StartsWith("KeyEncryption:", StringComparison.Ordinal)) != true)
             foreach (var (key, value) in TestKeyEncryption.Settings()) builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+        if (TestServices is not null) builder.ConfigureTestServices(TestServices);
     }
 
     /// <summary>Serves on a free port of 127.0.0.1 over real sockets; returns the base address.</summary>

@@ -24,12 +24,15 @@ public static class NavTree
         // In this order: what happened, what callers can ask for, who serves it, what it costs.
         new("Gateway", Icons.Material.Filled.Hub, Policies.SignedIn, Pages:
         [
-            new("Calls", Icons.Material.Filled.ReceiptLong, Policies.CallsView, "/calls"),
+            new("Requests", Icons.Material.Filled.ReceiptLong, Policies.CallsView, "/calls"),
+            new("Per-call stats", Icons.Material.Filled.Speed, Policies.CallsView, "/stats"),
             new("Models", Icons.Material.Filled.ModelTraining, Policies.ModelsView, "/models"),
             new("Providers", Icons.Material.Filled.Cloud, Policies.ProvidersView, "/providers"),
             new("Prices", Icons.Material.Filled.Sell, Policies.PricesView, "/prices"),
         ]),
         new("Audit", Icons.Material.Filled.Policy, Policies.AuditView, "/audit"),
+        new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),
+        new("Sign-in settings", Icons.Material.Filled.Fingerprint, Policies.SignInSettings, "/settings/sign-in"),
     ];
 
     /// <summary>

@@ -1,4 +1,5 @@
 using ControlPlane.Features.Keys;
+using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Auth;
@@ -12,7 +13,7 @@ namespace ControlPlane.Features.Demo;
 /// in every role, and keys (one revoked, one expiring). Teams and keys are made through their features' services,
 /// so the demo also fills the audit chain the way real use does.
 /// </summary>
-public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, KeyService keys, TimeProvider clock)
+public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, KeyService keys, CallRollups rollups, TimeProvider clock)
 {
     public const string OrganizationName = "Acme Robotics";
     private static readonly Actor Seeder = new(null, "system:demo-data", Roles.Owner);
@@ -68,25 +69,28 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
         await Member(sales, "sam.sales@acme.test", TeamRoles.Member);
         await Member(sales, "fiona.finance@acme.test", TeamRoles.Lead);
 
+        Guid burstingKey = default;
         var calling = new List<(Guid KeyId, Guid TeamId)>
         {
             (await Key(platform, "platform-prod", null), platform),
             (await Key(platform, "platform-ci", now.AddDays(5)), platform),
             (await Key(search, "search-indexer", null), search),
             (await Key(mobile, "mobile-app", now.AddDays(90)), mobile),
-            (await Key(research, "research-notebooks", null), research),
+            (burstingKey = await Key(research, DemoGateway.BurstingKey, null), research),
             (await Key(sales, "sales-assistant", null), sales),
         };
         var retired = await Key(research, "research-old", null);
         await keys.RevokeAsync(Seeder, retired, ct);
 
-        DemoGateway.Seed(db, calling, now);
+        DemoGateway.Seed(db, calling, calling.Single(k => k.KeyId == burstingKey), now);
         DemoWallets.Seed(db, org.Id, new Dictionary<string, Guid>
         {
             ["Engineering"] = engineering, ["Platform"] = platform, ["Search"] = search,
             ["Mobile"] = mobile, ["Research"] = research, ["Sales"] = sales,
         }, now);
         await db.SaveChangesAsync(ct);
+        // The demo's calls were written as a fixture, not through the batch writer: sum them as it would have.
+        await rollups.RebuildAsync(now.AddDays(-DemoGateway.HistoryDays - 1), now.AddDays(1), ct);
 
         async Task<Guid> Team(string name, Guid? parent) => (await teams.CreateAsync(Seeder, name, parent, ct)).Value!.Id;
         async Task Member(Guid team, string email, string role) => await teams.AddMemberAsync(Seeder, team, users[email].Id, role, ct);

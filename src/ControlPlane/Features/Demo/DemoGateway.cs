@@ -12,6 +12,12 @@ namespace ControlPlane.Features.Demo;
 /// </summary>
 internal static class DemoGateway
 {
+    /// <summary>How many days back the demo's calls reach.</summary>
+    public const int HistoryDays = 7;
+
+    /// <summary>The key whose calls burst two hours before the demo's moment: the Overview's anomaly on any day.</summary>
+    public const string BurstingKey = "research-notebooks";
+
     private sealed record DemoModel(string Alias, string Kind, string Provider, string Upstream, decimal In, decimal? Cached, decimal Out, int Share, string? Fallback = null);
 
     private static readonly (string Name, string Kind, string Url, string? Version)[] Providers =
@@ -34,7 +40,7 @@ internal static class DemoGateway
         new("text-embedding-3-small", ModelKinds.Embedding, "openai", "text-embedding-3-small", 0.02m, null, 0m, 8),
     ];
 
-    public static void Seed(ControlPlaneDb db, IReadOnlyList<(Guid KeyId, Guid TeamId)> keys, DateTime now)
+    public static void Seed(ControlPlaneDb db, IReadOnlyList<(Guid KeyId, Guid TeamId)> keys, (Guid KeyId, Guid TeamId) bursting, DateTime now)
     {
         var providers = Providers.ToDictionary(p => p.Name, p => new Provider
         {
@@ -63,6 +69,7 @@ internal static class DemoGateway
             rates[m.Alias] = (providers[m.Provider], m);
         }
         SeedCalls(db, keys, rates, now);
+        SeedBurst(db, bursting, rates["claude-sonnet"], now);
     }
 
     private static Price PriceOf(Provider provider, DemoModel m, DateTime from, decimal factor)
@@ -82,6 +89,34 @@ internal static class DemoGateway
         new(Guid.Empty, m.In * factor, PriceRules.CachedInputOrDefault(m.In * factor, m.Cached * factor), m.Out * factor, DateTime.MinValue);
 
     /// <summary>
+    /// A notebook left running: 90 large Claude calls of one key within the hour that began two hours ago, far above
+    /// the key's usual hour, so the Overview flags an anomaly on any day. Its own random source: the week of calls
+    /// above stays as it was.
+    /// </summary>
+    private static void SeedBurst(ControlPlaneDb db, (Guid KeyId, Guid TeamId) key, (Provider Provider, DemoModel Model) target, DateTime now)
+    {
+        var random = new Random(20261201);
+        var (provider, model) = target;
+        var hour = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc).AddHours(-2);
+        var rate = RateOf(model, 1m);
+        for (var i = 0; i < 90; i++)
+        {
+            var at = hour.AddSeconds(random.Next(3600));
+            var (input, output) = (random.Next(6_000, 10_000), random.Next(800, 2_000));
+            var latency = random.Next(300, 900) + output * random.Next(8, 20);
+            db.Calls.Add(new CallRecord
+            {
+                Id = Guid.CreateVersion7(new DateTimeOffset(at, TimeSpan.Zero)), At = at, KeyId = key.KeyId, TeamId = key.TeamId, Caller = "notebook",
+                Endpoint = "chat", ModelRequested = model.Alias, ModelServed = model.Upstream, ProviderId = provider.Id, ProviderName = provider.Name,
+                RouteReason = $"alias '{model.Alias}' → {provider.Name}/{model.Upstream}", Status = 200, Streamed = true,
+                InputTokens = input, OutputTokens = output, Cost = rate.CostOf(new TokenUsage(input, 0, output, 0)), UsageSource = UsageSource.Provider,
+                TimeToFirstTokenMs = 400, LatencyMs = latency, OutputTokensPerSecond = Math.Round(output / ((latency - 400) / 1000.0), 2),
+                RequestBytes = input * 4 + 200, ResponseBytes = output * 5 + 300,
+            });
+        }
+    }
+
+    /// <summary>
     /// About 1,500 calls over the last seven days, busier in working hours, with a few failures. A quarter of them fall
     /// in today so far, which lies in every wallet's current period, so the budgets show spend on any date (the first
     /// of a month included).
@@ -93,7 +128,7 @@ internal static class DemoGateway
         var callers = new[] { "checkout-service", "support-bot", "nightly-batch", "notebook", null };
         for (var i = 0; i < 1500; i++)
         {
-            var at = now.AddMinutes(-random.Next(7 * 24 * 60));
+            var at = now.AddMinutes(-random.Next(HistoryDays * 24 * 60));
             if (at.Hour is < 7 or > 19 && random.Next(3) > 0) at = at.Date.AddHours(random.Next(8, 19)).AddMinutes(random.Next(60)); // nights are quieter
             if (at > now) at = at.AddDays(-1);
             if (i % 4 == 0) at = now.Date + (now - now.Date) * random.NextDouble();

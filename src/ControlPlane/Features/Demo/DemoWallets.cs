@@ -45,7 +45,12 @@ internal static class DemoWallets
             }
         }
         // Search's limit sits just above what it spent this period, so on any date one budget is past its thresholds.
-        search.Limit = Math.Max(0.01m, decimal.Ceiling(search.Spent / 0.85m * 100m) / 100m);
+        // It is also short enough that, at the period's rate so far, it runs out before the period ends (the Overview's
+        // burn-rate forecast then names a day): half of what the rest of the period would spend at that rate.
+        var searchEnd = WalletPeriods.EndOf(search.Period, search.PeriodStart) ?? now.AddDays(30);
+        var searchRate = search.Spent / Overview.BurnForecast.RateWindow(search.PeriodStart, searchEnd, now).Ticks;
+        var searchLeft = Math.Min(search.Spent / 0.85m - search.Spent, searchRate * (searchEnd - now).Ticks / 2);
+        search.Limit = Math.Max(0.01m, decimal.Ceiling((search.Spent + searchLeft) * 100m) / 100m);
         // Announce what the demo spend has crossed, as the gateway would have.
         foreach (var wallet in wallets.Values.Where(w => w.Limit > 0))
         {

@@ -177,8 +177,10 @@ public sealed partial class KeyRing(IDbContextFactory<ControlPlaneDb> dbFactory,
 
 /// <summary>
 /// Keeps the key ring fresh: loaded before the app takes requests, reloaded by KeyService on this node's changes,
-/// and every <see cref="KeysOptions.RefreshSeconds"/> for changes made by other nodes or the command line (a key made
-/// there is found at once by <see cref="KeyRing.FindAsync"/>; a revocation there waits for this).
+/// on a <see cref="KeysChanged"/> (another node's, carried by the cluster bus within a second, or this node's own,
+/// which reloads it once more), and every <see cref="KeysOptions.RefreshSeconds"/> as the safety net for changes the
+/// bus did not carry: the command line's, or those made while the channel between nodes was down (a key made there is
+/// found at once by <see cref="KeyRing.FindAsync"/>; a revocation there waits for this).
 /// </summary>
 internal sealed partial class KeyRingRefresher(KeyRing ring, EventBus events, IOptions<KeysOptions> options, ILogger<KeyRingRefresher> logger) : BackgroundService
 {
@@ -195,6 +197,7 @@ internal sealed partial class KeyRingRefresher(KeyRing ring, EventBus events, IO
         using var timer = new PeriodicTimer(_interval);
         // A team setting the ring carries (payload retention) changed here: reload now rather than on the next tick.
         using var subscription = events.Subscribe<TeamSettingsChanged>(changed => { _ = ReloadAsync(stoppingToken); });
+        using var keysChanged = events.Subscribe<KeysChanged>(changed => { _ = ReloadAsync(stoppingToken); });
         while (await timer.WaitForNextTickAsync(stoppingToken))
             await ReloadAsync(stoppingToken);
     }

@@ -1,5 +1,6 @@
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.People;
+using ControlPlane.Features.People.Scim;
 using ControlPlane.Infrastructure.Data;
 
 namespace ControlPlane.Infrastructure.Cli;
@@ -20,6 +21,13 @@ public static class CommandLine
                                                create a virtual API key; prints the key once
           ControlPlane keys revoke <prefix>    revoke the key whose prefix is given (e.g. cp-live-ab12cd34)
           ControlPlane users sign-out <email>  end every session of that person (they must sign in again)
+          ControlPlane seed --calls <N> [--days <D>]
+                                               fill the call log with N calls of realistic history over the last D days (90)
+          ControlPlane scim token create <provider>
+                                               create a SCIM bearer token for that identity provider; prints it once
+          ControlPlane owner create <email> <name>
+                                               make that person an Owner (creating them, and the organisation on a
+                                               fresh install) and print a one-time sign-in link (break-glass too)
           ControlPlane --help                  show this text
 
         The database comes from configuration as for the app: appsettings.json, or environment variables
@@ -27,7 +35,7 @@ public static class CommandLine
         Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
         """;
 
-    private static readonly string[] Verbs = ["migrate", "keys", "users", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["migrate", "keys", "users", "owner", "seed", "scim", "help", "--help", "-h"];
 
     /// <summary>True when the arguments name a verb rather than host settings.</summary>
     public static bool IsVerb(string[] args) => args is [var first, ..] && Verbs.Contains(first);
@@ -46,6 +54,12 @@ public static class CommandLine
                 return await WithScope(services, s => KeyCommands.RevokeAsync(s, prefix, stdout, stderr, ct));
             case ["users", "sign-out", var email]:
                 return await WithScope(services, s => PeopleCommands.SignOutEverywhereAsync(s, email, stdout, stderr, ct));
+            case ["seed", .. var seedOptions]:
+                return await WithScope(services, s => Features.CallSeed.SeedCommand.RunAsync(s, seedOptions, stdout, stderr, ct));
+            case ["scim", "token", "create", var provider]:
+                return await WithScope(services, s => ScimCommands.CreateTokenAsync(s, provider, stdout, stderr, ct));
+            case ["owner", "create", var email, var name]:
+                return await WithScope(services, s => PeopleCommands.CreateOwnerAsync(s, email, name, stdout, stderr, ct));
             case ["help" or "--help" or "-h", ..]:
                 await stdout.WriteLineAsync(Help);
                 return 0;

@@ -3,6 +3,7 @@ using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Projects;
 using ControlPlane.Features.Teams;
@@ -32,6 +33,7 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
     public DbSet<BudgetLease> BudgetLeases => Set<BudgetLease>();
     public DbSet<WalletEvent> WalletEvents => Set<WalletEvent>();
+    public DbSet<CallRollup> CallRollups => Set<CallRollup>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

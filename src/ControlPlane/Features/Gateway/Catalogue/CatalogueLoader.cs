@@ -1,12 +1,14 @@
 using ControlPlane.Features.Gateway.Providers;
+using ControlPlane.Infrastructure.Live;
 
 namespace ControlPlane.Features.Gateway.Catalogue;
 
 /// <summary>
 /// Syncs providers from configuration, loads the catalogue before the app takes requests, and reloads it on a timer
-/// so that changes made on another node arrive here too (this node's own changes reload it at once).
+/// as a safety net: another node's changes arrive at once as a CatalogueChanged carried by the cluster bus (this
+/// node's own changes reload it at once; their event reloads it once more, which is cheap and rare).
 /// </summary>
-internal sealed partial class CatalogueLoader(IServiceProvider services, GatewayCatalog catalog, ILogger<CatalogueLoader> logger) : BackgroundService
+internal sealed partial class CatalogueLoader(IServiceProvider services, GatewayCatalog catalog, EventBus events, ILogger<CatalogueLoader> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
@@ -21,16 +23,20 @@ internal sealed partial class CatalogueLoader(IServiceProvider services, Gateway
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
+        using var subscription = events.Subscribe<CatalogueChanged>(changed => { _ = ReloadAsync(stoppingToken); });
         while (await timer.WaitForNextTickAsync(stoppingToken))
+            await ReloadAsync(stoppingToken);
+    }
+
+    private async Task ReloadAsync(CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                await catalog.ReloadAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogReloadFailed(logger, ex);
-            }
+            await catalog.ReloadAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReloadFailed(logger, ex);
         }
     }
 

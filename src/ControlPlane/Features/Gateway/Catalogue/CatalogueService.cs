@@ -2,6 +2,7 @@ using ControlPlane.Features.Audit;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Gateway.Catalogue;
@@ -29,7 +30,7 @@ public sealed record TargetRow(Guid ProviderId, string ProviderName, string Upst
 public sealed record ModelRow(Guid Id, string Alias, string Kind, int ContextWindow, bool SupportsTools, bool SupportsVision, bool Enabled, IReadOnlyList<TargetRow> Targets);
 
 /// <summary>The model catalogue: aliases, capabilities and targets. Owner and Admin only; every change audited.</summary>
-public sealed class CatalogueService(IDbContextFactory<ControlPlaneDb> dbFactory, GatewayCatalog catalog, AuditLog audit, TimeProvider clock)
+public sealed class CatalogueService(IDbContextFactory<ControlPlaneDb> dbFactory, GatewayCatalog catalog, AuditLog audit, TimeProvider clock, EventBus events)
 {
     public async Task<IReadOnlyList<ModelRow>> ListAsync(CancellationToken ct = default)
     {
@@ -79,6 +80,7 @@ public sealed class CatalogueService(IDbContextFactory<ControlPlaneDb> dbFactory
         var route = string.Join(" → ", targets.Select(t => $"{providers[t.ProviderId!.Value]}/{t.UpstreamModel.Trim()}"));
         await audit.SaveAsync(db, actor.Name, id is null ? "model.created" : "model.updated", $"model:{alias}", $"{form.Kind}{(form.Enabled ? "" : ", disabled")}: {route}", ct);
         await catalog.ReloadAsync(ct);
+        events.Publish(new CatalogueChanged()); // the other nodes reload theirs
         return model;
     }
 
