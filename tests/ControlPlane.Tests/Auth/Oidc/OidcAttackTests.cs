@@ -1,9 +1,6 @@
-using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
-using ControlPlane.IdentityProviders;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -34,19 +31,19 @@ public abstract class OidcAttackTests(DatabaseProvider provider) : IAsyncLifetim
 
     [DatabaseFact]
     public Task A_tampered_id_token_is_refused() =>
-        AssertRefusedAsync(token => WithPayload(token, p => p["groups"] = new JsonArray("cp-admins", "cp-owners"), resign: null), "Signature validation failed");
+        AssertRefusedAsync(token => IdTokens.WithPayload(token, p => p["groups"] = new JsonArray("cp-admins", "cp-owners"), resign: null), "Signature validation failed");
 
     [DatabaseFact]
     public Task An_id_token_for_another_audience_is_refused() =>
-        AssertRefusedAsync(token => WithPayload(token, p => p["aud"] = "some-other-app", _app.Provider.SigningKey), "Audience validation failed");
+        AssertRefusedAsync(token => IdTokens.WithPayload(token, p => p["aud"] = "some-other-app", _app.Provider.SigningKey), "Audience validation failed");
 
     [DatabaseFact]
     public Task An_id_token_from_another_issuer_is_refused() =>
-        AssertRefusedAsync(token => WithPayload(token, p => p["iss"] = "http://127.0.0.1:1", _app.Provider.SigningKey), "Issuer validation failed");
+        AssertRefusedAsync(token => IdTokens.WithPayload(token, p => p["iss"] = "http://127.0.0.1:1", _app.Provider.SigningKey), "Issuer validation failed");
 
     [DatabaseFact]
     public Task An_expired_id_token_is_refused() =>
-        AssertRefusedAsync(token => WithPayload(token, p =>
+        AssertRefusedAsync(token => IdTokens.WithPayload(token, p =>
         {
             var now = TimeProvider.System.GetUtcNow();
             p["iat"] = now.AddHours(-2).ToUnixTimeSeconds();
@@ -57,7 +54,7 @@ public abstract class OidcAttackTests(DatabaseProvider provider) : IAsyncLifetim
     public async Task An_id_token_signed_with_an_unknown_key_is_refused()
     {
         using var stranger = RSA.Create(2048);
-        await AssertRefusedAsync(token => WithPayload(token, _ => { }, stranger), "Signature validation failed");
+        await AssertRefusedAsync(token => IdTokens.WithPayload(token, _ => { }, stranger), "Signature validation failed");
     }
 
     [DatabaseFact]
@@ -95,16 +92,11 @@ public abstract class OidcAttackTests(DatabaseProvider provider) : IAsyncLifetim
     {
         // Entra ID past 200 groups: no groups in the token, a pointer to Graph instead (and none from userinfo).
         await _app.Provider.SetGroupsAsync("ada");
-        _app.TokenResponses.Rewrite = body =>
+        _app.TokenResponses.Rewrite = IdTokens.RewritingIdToken(token => IdTokens.WithPayload(token, p =>
         {
-            var json = JsonNode.Parse(body)!.AsObject();
-            json["id_token"] = WithPayload(json["id_token"]!.GetValue<string>(), p =>
-            {
-                p.Remove("groups");
-                p["_claim_names"] = new JsonObject { ["groups"] = "src1" };
-            }, _app.Provider.SigningKey);
-            return json.ToJsonString();
-        };
+            p.Remove("groups");
+            p["_claim_names"] = new JsonObject { ["groups"] = "src1" };
+        }, _app.Provider.SigningKey));
         using var browser = _app.Browser();
 
         var landing = await browser.SignInAsync("ada");
@@ -115,12 +107,7 @@ public abstract class OidcAttackTests(DatabaseProvider provider) : IAsyncLifetim
 
     private async Task AssertRefusedAsync(Func<string, string> changeIdToken, string why)
     {
-        _app.TokenResponses.Rewrite = body =>
-        {
-            var json = JsonNode.Parse(body)!.AsObject();
-            json["id_token"] = changeIdToken(json["id_token"]!.GetValue<string>());
-            return json.ToJsonString();
-        };
+        _app.TokenResponses.Rewrite = IdTokens.RewritingIdToken(changeIdToken);
         using var browser = _app.Browser();
         var landing = await browser.SignInAsync("ada");
 
@@ -140,19 +127,6 @@ public abstract class OidcAttackTests(DatabaseProvider provider) : IAsyncLifetim
         Assert.DoesNotContain("eyJ", line, StringComparison.Ordinal); // never a token
         await using var db = _app.App.OpenDb();
         Assert.True(await db.AuditEntries.AnyAsync(e => e.Action == "user.sign_in_refused" && e.Target == "sso:test"));
-    }
-
-    /// <summary>The token with its payload changed, signed again with <paramref name="resign"/> (or keeping its signature).</summary>
-    private static string WithPayload(string token, Action<JsonObject> change, RSA? resign)
-    {
-        var parts = token.Split('.');
-        var payload = JsonNode.Parse(Base64Url.DecodeFromChars(parts[1]))!.AsObject();
-        change(payload);
-        var body = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload.ToJsonString()));
-        if (resign is null) return $"{parts[0]}.{body}.{parts[2]}";
-        var header = Base64Url.EncodeToString(Encoding.UTF8.GetBytes($$"""{"alg":"RS256","typ":"JWT","kid":"{{OidcIdentityProvider.KeyId}}"}"""));
-        var signature = resign.SignData(Encoding.ASCII.GetBytes($"{header}.{body}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return $"{header}.{body}.{Base64Url.EncodeToString(signature)}";
     }
 }
 

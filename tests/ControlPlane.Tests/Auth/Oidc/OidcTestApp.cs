@@ -75,11 +75,19 @@ public sealed class OidcTestApp : IAsyncDisposable
     }
 }
 
-/// <summary>The handler's back channel to the provider, with a hook that may rewrite the token endpoint's answer.</summary>
+/// <summary>The handler's back channel to the provider, with hooks that may rewrite the token endpoint's and the key set's answers.</summary>
 public sealed class TokenResponseRewriter() : DelegatingHandler(new SocketsHttpHandler())
 {
     /// <summary>Given the provider's token response body, returns the body the app sees.</summary>
     public Func<string, string>? Rewrite { get; set; }
+
+    /// <summary>The key set (JWKS) the app sees instead of the provider's, as after a key rotation there.</summary>
+    public string? Keys { get; set; }
+
+    /// <summary>How many times the app fetched the provider's key set.</summary>
+    public int KeyFetches => _keyFetches;
+
+    private int _keyFetches;
 
     /// <summary>Every token response body the provider sent, in order.</summary>
     public ConcurrentQueue<string> Seen { get; } = new();
@@ -87,6 +95,13 @@ public sealed class TokenResponseRewriter() : DelegatingHandler(new SocketsHttpH
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
+        if (request.Method == HttpMethod.Get && request.RequestUri?.AbsolutePath.EndsWith("/jwks", StringComparison.Ordinal) == true)
+        {
+            Interlocked.Increment(ref _keyFetches);
+            if (Keys is not { } keys) return response;
+            response.Dispose();
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(keys, System.Text.Encoding.UTF8, "application/json") };
+        }
         if (request.Method != HttpMethod.Post || request.RequestUri?.AbsolutePath.EndsWith("/token", StringComparison.Ordinal) != true) return response;
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         Seen.Enqueue(body);
