@@ -28,7 +28,8 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
         {
             Assert.Equal(previous, e.PreviousHash);
             Assert.Equal(keys.CurrentId, e.KeyId);
-            Assert.Equal(AuditLog.HashOf(keys.Current, e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash), e.Hash);
+            Assert.Equal(AuditLog.CurrentHashVersion, e.HashVersion);
+            Assert.Equal(AuditLog.HashOf(keys.Current, e), e.Hash);
             previous = e.Hash;
         }
     }
@@ -116,7 +117,8 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
 
             // Whoever can write the database but lacks the certificate can only make a plain SHA-256 hash.
             var e12 = await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Sequence == 12);
-            var forged = AuditLog.HashOf(null, e12.Sequence, e12.At, e12.Actor, e12.Action, e12.Target, "forged", e12.PreviousHash);
+            e12.Details = "forged";
+            var forged = AuditLog.HashOf(null, e12);
             await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET details = 'forged', hash = {forged} WHERE sequence = 12");
             Assert.Equal(12, await app.FirstBadAuditEntryAsync(db));
             // Passing it off as an entry from before the chain was keyed does not work either.
@@ -158,7 +160,8 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
             var previous = AuditLog.GenesisHash;
             foreach (var e in await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync())
             {
-                var hash = AuditLog.HashOf(null, e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, previous);
+                e.PreviousHash = previous;
+                var hash = AuditLog.HashOf(null, e);
                 await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET key_id = NULL, previous_hash = {previous}, hash = {hash} WHERE sequence = {e.Sequence}");
                 previous = hash;
             }
@@ -186,7 +189,9 @@ public abstract class AuditChainTests<TApp>(TApp fixture) where TApp : AppFixtur
             foreach (var e in await db.AuditEntries.AsNoTracking().Where(e => e.Sequence >= 10).OrderBy(e => e.Sequence).ToListAsync())
             {
                 var details = e.Sequence == 10 ? "rewritten" : e.Details;
-                var hash = AuditLog.HashOf(key, e.Sequence, e.At, e.Actor, e.Action, e.Target, details, previous);
+                e.Details = details;
+                e.PreviousHash = previous;
+                var hash = AuditLog.HashOf(key, e);
                 await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET details = {details}, previous_hash = {previous}, hash = {hash} WHERE sequence = {e.Sequence}");
                 previous = hash;
             }

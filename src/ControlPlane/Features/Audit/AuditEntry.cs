@@ -20,6 +20,15 @@ public sealed class AuditEntry
     public required string Hash { get; set; }
     /// <summary>The chain key's id; null on entries made before the chain was keyed (plain SHA-256).</summary>
     public string? KeyId { get; set; }
+    /// <summary>
+    /// Which fields the hash covers: 1 (entries made before 20261201105000) the fields above; 2 also
+    /// <see cref="Before"/> and <see cref="After"/> (docs/audit-verify.md gives the exact input).
+    /// </summary>
+    public int HashVersion { get; set; } = AuditLog.CurrentHashVersion;
+    /// <summary>The changed entities as they were (JSON, secrets redacted; see AuditChanges); null when none.</summary>
+    public string? Before { get; set; }
+    /// <summary>The changed entities as they became (JSON, secrets redacted); null when none.</summary>
+    public string? After { get; set; }
 }
 
 internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
@@ -38,6 +47,7 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         entry.Property(e => e.PreviousHash).HasMaxLength(64);
         entry.Property(e => e.Hash).HasMaxLength(64);
         entry.Property(e => e.KeyId).HasMaxLength(16);
+        entry.Property(e => e.HashVersion).HasDefaultValue(1).ValueGeneratedNever();
         entry.HasIndex(e => e.At);
     }
 }

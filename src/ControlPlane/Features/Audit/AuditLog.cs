@@ -10,6 +10,9 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
 {
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
+    /// <summary>The hash input new entries are made with: 2 covers before and after (docs/audit-verify.md).</summary>
+    public const int CurrentHashVersion = 2;
+
     /// <summary>Postgres advisory lock key that serializes appends to the chain across nodes.</summary>
     private const long ChainLock = 0x4350_4155_4449_54; // "CPAUDIT"
 
@@ -26,7 +29,8 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
 
     /// <summary>
     /// Saves the caller's pending changes together with one audit entry recording them, in one transaction: an
-    /// action and its entry land or fail as one. Appends are serialized (an advisory lock on PostgreSQL, an application
+    /// action and its entry land or fail as one. The entry carries the changed entities' state before and after (read
+    /// from the change tracker, secrets redacted: <see cref="AuditChanges"/>), covered by its hash. Appends are serialized (an advisory lock on PostgreSQL, an application
     /// lock on SQL Server, SQLite's single writer), so the entry always chains onto the true head and concurrent writers never collide.
     /// </summary>
     public async Task SaveAsync(ControlPlaneDb db, string actor, string action, string target, string details, CancellationToken ct = default)
@@ -39,18 +43,23 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", ct);
             else if (db.Database.IsSqlServer())
                 await db.Database.ExecuteSqlRawAsync(SqlServerChainLock, ct);
+            // The action's own changes first, so that the "after" holds the keys the database gave them.
+            var changes = AuditChanges.Capture(db);
+            if (changes.Any) await db.SaveChangesAsync(ct);
+            var (before, after) = changes.Describe();
             var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
                 .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
             var (sequence, previous) = head is null ? (1L, GenesisHash) : (head.Sequence + 1, head.Hash);
             // Whole microseconds: the finest time PostgreSQL keeps, so the hash still holds after a round trip.
             var now = clock.GetUtcNow().UtcDateTime;
             var at = now.AddTicks(-(now.Ticks % 10));
-            db.AuditEntries.Add(new AuditEntry
+            var entry = new AuditEntry
             {
                 Sequence = sequence, At = at, Actor = actor, Action = action, Target = target, Details = details,
-                PreviousHash = previous, KeyId = keys.CurrentId,
-                Hash = HashOf(keys.Current, sequence, at, actor, action, target, details, previous),
-            });
+                PreviousHash = previous, KeyId = keys.CurrentId, HashVersion = CurrentHashVersion, Before = before, After = after, Hash = "",
+            };
+            entry.Hash = HashOf(keys.Current, entry);
+            db.AuditEntries.Add(entry);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         });
@@ -69,6 +78,7 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
     {
         var previous = GenesisHash;
         var keyed = false;
+        var version = 1;
         var count = 0L;
         var hashes = anchors.Count == 0 ? null : new Dictionary<long, string>();
         await foreach (var e in db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(ct))
@@ -77,12 +87,15 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
                 return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} does not follow the one before it (an entry was removed or reordered).");
             if (e.KeyId is null && keyed)
                 return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} is unkeyed after keyed entries (written without the chain key).");
+            if (e.HashVersion < version || e.HashVersion is < 1 or > CurrentHashVersion || e.HashVersion == 1 && (e.Before ?? e.After) is not null)
+                return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} claims hash version {e.HashVersion}, which its place in the chain or its fields rule out.");
             var key = e.KeyId is null ? null : keys.Find(e.KeyId);
             if (e.KeyId is not null && key is null)
                 return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} names key '{e.KeyId}', which is not configured (KeyEncryption:PreviousCertificates holds rotated-out certificates).");
-            if (e.Hash != HashOf(key, e.Sequence, e.At, e.Actor, e.Action, e.Target, e.Details, e.PreviousHash))
+            if (e.Hash != HashOf(key, e))
                 return ChainVerdict.Broken(count, e.Sequence, $"Entry #{e.Sequence} does not match its hash (edited, or re-hashed without the chain key).");
             keyed |= key is not null;
+            version = e.HashVersion;
             previous = e.Hash;
             count++;
             hashes?.Add(e.Sequence, e.Hash);
@@ -102,13 +115,30 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
         return ChainVerdict.Intact(count, anchors.Count);
     }
 
+    /// <summary>An entry's hash under its own hash version (the key: null for entries from before keying).</summary>
+    public static string HashOf(byte[]? key, AuditEntry e) => Hash(key, HashInput(e));
+
+    /// <summary>
+    /// The exact bytes an entry's hash covers (docs/audit-verify.md): UTF-8 of the fields joined by U+001F. Version 1:
+    /// sequence, time, actor, action, target, details, previous hash. Version 2: "2" first, then the same with before
+    /// and after (an absent side as the empty string) before the previous hash.
+    /// </summary>
+    public static byte[] HashInput(AuditEntry e) => e.HashVersion == 1
+        ? Canonical(e.Sequence, At(e.At), e.Actor, e.Action, e.Target, e.Details, e.PreviousHash)
+        : Canonical(e.HashVersion, e.Sequence, At(e.At), e.Actor, e.Action, e.Target, e.Details, e.Before ?? "", e.After ?? "", e.PreviousHash);
+
+    /// <summary>Version 1's hash from its fields (entries made before before/after were kept).</summary>
+    internal static string HashOf(byte[]? key, long sequence, DateTime at, string actor, string action, string target, string details, string previous) =>
+        Hash(key, Canonical(sequence, At(at), actor, action, target, details, previous));
+
     /// <summary>Keyed entries: HMAC-SHA256 under the chain key. Entries made before the chain was keyed: SHA-256.</summary>
-    internal static string HashOf(byte[]? key, long sequence, DateTime at, string actor, string action, string target, string details, string previous)
-    {
-        // Unit separators keep field boundaries unambiguous; time at microsecond precision survives every provider.
-        var canonical = Encoding.UTF8.GetBytes(string.Join('\u001f', sequence, at.ToString("yyyy-MM-ddTHH:mm:ss.ffffff"), actor, action, target, details, previous));
-        return Convert.ToHexStringLower(key is null ? SHA256.HashData(canonical) : HMACSHA256.HashData(key, canonical));
-    }
+    private static string Hash(byte[]? key, byte[] canonical) =>
+        Convert.ToHexStringLower(key is null ? SHA256.HashData(canonical) : HMACSHA256.HashData(key, canonical));
+
+    // Unit separators keep field boundaries unambiguous; time at microsecond precision survives every provider.
+    private static byte[] Canonical(params object[] fields) => Encoding.UTF8.GetBytes(string.Join('\u001f', fields));
+
+    private static string At(DateTime at) => at.ToString("yyyy-MM-ddTHH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>What verifying the chain found: intact, or the first entry that does not hold and why.</summary>

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Audit;
 using ControlPlane.Features.Teams;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -16,6 +17,7 @@ public sealed class ApiKey
     public Guid? ProjectId { get; set; }
     public required string Name { get; set; }
     public required string Prefix { get; set; }
+    [AuditSecret]
     public required string Hash { get; set; }
     public DateTime CreatedAt { get; set; }
     public required string CreatedBy { get; set; }

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -11,6 +12,7 @@ public sealed class SignInLink
 {
     public Guid Id { get; set; }
     /// <summary>Lowercase hex SHA-256 of the token the link carries.</summary>
+    [AuditSecret]
     public required string TokenHash { get; set; }
     public Guid UserId { get; set; }
     public required string CreatedBy { get; set; }

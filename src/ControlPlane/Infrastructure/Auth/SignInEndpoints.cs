@@ -1,5 +1,7 @@
 using System.Security.Claims;
+using ControlPlane.Features.Audit;
 using ControlPlane.Features.People;
+using ControlPlane.Infrastructure.Data;
 using ControlPlane.Infrastructure.Auth.Oidc;
 using ControlPlane.Infrastructure.Auth.Sso;
 using Microsoft.AspNetCore.Antiforgery;
@@ -7,6 +9,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Infrastructure.Auth;
 
@@ -33,7 +36,7 @@ public static partial class SignInEndpoints
         return TypedResults.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [provider.Scheme]);
     }
 
-    private static async Task SignOut(HttpContext http, SessionCheck sessions, ILoggerFactory logs)
+    private static async Task SignOut(HttpContext http, SessionCheck sessions, ILoggerFactory logs, AuditLog audit, IDbContextFactory<ControlPlaneDb> dbs)
     {
         // The antiforgery middleware only records its verdict; endpoints that bind no form must read it.
         if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
@@ -41,6 +44,7 @@ public static partial class SignInEndpoints
             http.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
+        var who = Actor.From(http.User).Name;
         // Signed in through an OIDC provider: its handler sends the browser on to the provider's end_session_endpoint
         // (with the id_token as the hint), which comes back to /signout-callback-oidc-{name} and then to /sign-in.
         var signedOutAtProvider = await SignOutAtProviderAsync(http, logs);
@@ -49,6 +53,8 @@ public static partial class SignInEndpoints
         if (Guid.TryParse(http.User.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
             await sessions.EndSessionsAsync(userId, http.RequestAborted);
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        await AuditAsync(dbs, audit, who, "user.signed_out", userId == Guid.Empty ? "user:unknown" : $"user:{userId}",
+            signedOutAtProvider ? "signed out here and at the identity provider" : "signed out", http.RequestAborted);
         if (!signedOutAtProvider) http.Response.Redirect(AuthSetup.SignInPath);
     }
 
@@ -76,13 +82,24 @@ public static partial class SignInEndpoints
 
     // [FromForm] makes the endpoint validate the antiforgery token that the dev sign-in page renders.
     private static async Task<Results<RedirectHttpResult, BadRequest<string>>> DevSignIn(
-        [FromForm] Guid userId, [FromForm] string? returnUrl, HttpContext http, PeopleDirectory people)
+        [FromForm] Guid userId, [FromForm] string? returnUrl, HttpContext http, PeopleDirectory people, AuditLog audit, IDbContextFactory<ControlPlaneDb> dbs)
     {
         var user = await people.FindAsync(userId, http.RequestAborted);
         if (user is null)
+        {
+            await AuditAsync(dbs, audit, "dev-sign-in", "user.sign_in_refused", $"user:{userId}", "development sign-in: no such demo user", http.RequestAborted);
             return TypedResults.BadRequest("No such demo user.");
+        }
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, PeopleDirectory.PrincipalFor(user, "dev"));
+        await AuditAsync(dbs, audit, user.Email, "user.signed_in", $"user:{user.Id}", $"development sign-in as {user.Role}", http.RequestAborted);
         return TypedResults.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+    }
+
+    /// <summary>Sign-ins and sign-outs go into the audit chain like any other action on the organisation.</summary>
+    private static async Task AuditAsync(IDbContextFactory<ControlPlaneDb> dbs, AuditLog audit, string actor, string action, string target, string details, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await audit.SaveAsync(db, actor, action, target, details, ct);
     }
 
     /// <summary>Only paths on this site: never an open redirect to another host.</summary>

@@ -14,6 +14,7 @@ public sealed class DataProtectionKey
 {
     public Guid Id { get; set; }
     public string? FriendlyName { get; set; }
+    [ControlPlane.Features.Audit.AuditSecret]
     public required string Xml { get; set; }
 }
 

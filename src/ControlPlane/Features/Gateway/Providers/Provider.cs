@@ -1,3 +1,4 @@
+using ControlPlane.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -15,6 +16,7 @@ public sealed class Provider
     public required string BaseUrl { get; set; }
     /// <summary>Azure OpenAI's api-version query parameter.</summary>
     public string? ApiVersion { get; set; }
+    [AuditSecret]
     public string? EncryptedApiKey { get; set; }
     public string? ApiKeyHint { get; set; }
     public bool Enabled { get; set; } = true;

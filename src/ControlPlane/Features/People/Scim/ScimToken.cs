@@ -1,3 +1,4 @@
+using ControlPlane.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -13,6 +14,7 @@ public sealed class ScimToken
     /// <summary>The configured identity provider (a key under Auth:Oidc or Auth:Saml) this token speaks for.</summary>
     public required string Provider { get; set; }
     public required string Prefix { get; set; }
+    [AuditSecret]
     public required string Hash { get; set; }
     public DateTime CreatedAt { get; set; }
     public required string CreatedBy { get; set; }
