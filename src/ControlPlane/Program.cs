@@ -12,6 +12,7 @@ using ControlPlane.Features.Notifications;
 using ControlPlane.Features.Overview;
 using ControlPlane.Features.People.Scim;
 using ControlPlane.Features.Teams;
+using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
@@ -41,6 +42,7 @@ builder.AddOverview();
 builder.AddSpendHub();
 builder.AddRequests();
 builder.AddScim();
+builder.AddTransfers();
 builder.AddDemoData();
 builder.AddShell();
 

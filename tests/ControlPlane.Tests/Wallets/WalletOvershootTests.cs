@@ -130,7 +130,12 @@ public abstract class WalletOvershootTests<TApp>(TApp gateway) : IDisposable whe
         var resets = WalletPeriods.EndOf(wallet.Period, wallet.PeriodStart)!.Value;
         Assert.Equal(resets, w.GetProperty("resets_at").GetDateTime());
         Assert.Equal(resets, w.GetProperty("period_ends_at").GetDateTime());
-        Assert.EndsWith("/wallets", told.GetProperty("request_transfer").GetString(), StringComparison.Ordinal);
+        // The link opens a transfer request for this wallet, pre-filled with the suggested amount (a path: no public URL here).
+        var suggested = told.GetProperty("suggested_transfer").GetString()!;
+        Assert.Equal($"/transfers/new?wallet={wallet.Id}&amount={suggested}", told.GetProperty("request_transfer").GetString());
+        Assert.True(decimal.Parse(suggested, System.Globalization.CultureInfo.InvariantCulture) >= 1m);
+        Assert.Contains("requests a budget transfer", told.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Wallets page", told.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Contains($"{wallet.Spent:0.####}", told.GetProperty("message").GetString(), StringComparison.Ordinal);
         await WalletTestKit.ReturnLeasesAsync(gateway.App);
         await WalletTestKit.AssertLedgerBalancesAsync(gateway);

@@ -68,10 +68,25 @@ public static class GatewayErrors
         }
         json.WriteString("currency", "USD");
         json.WriteEndObject();
-        json.WriteString("request_transfer", $"{http.Request.Scheme}://{http.Request.Host}/wallets");
+        json.WriteString("request_transfer", TransferLink(http, refusal));
+        if (refusal.Shown && refusal.SuggestedTransfer is { } suggested) json.WriteString("suggested_transfer", Money(suggested));
         json.WriteEndObject();
         json.WriteEndObject();
         await json.FlushAsync(http.RequestAborted);
+    }
+
+    /// <summary>
+    /// The transfer request for the exhausted wallet, pre-filled (its id and a suggested amount) when the key's holder may
+    /// see it: absolute on the dashboard's public URL (Auth:SignInLinks:PublicUrl) when one is configured, else a path
+    /// (behind a proxy the request's own host may not be the dashboard's).
+    /// </summary>
+    internal static string TransferLink(HttpContext http, HoldRefusal refusal)
+    {
+        var path = refusal.Shown && refusal.WalletId is { } id
+            ? $"/transfers/new?wallet={id}" + (refusal.SuggestedTransfer is { } amount ? $"&amount={Money(amount)}" : "")
+            : "/transfers/new";
+        var publicUrl = http.RequestServices.GetService<Microsoft.Extensions.Options.IOptions<People.SignInLinkOptions>>()?.Value.PublicUrl;
+        return publicUrl is { Length: > 0 } ? publicUrl.TrimEnd('/') + path : path;
     }
 
     private static string Money(decimal value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);

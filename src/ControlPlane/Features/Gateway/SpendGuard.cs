@@ -19,6 +19,9 @@ public sealed record HoldRefusal(string WalletName, decimal Limit, decimal Spent
     /// parent team's or the organisation's: the 402 names the wallet and when it resets, never its limit or spend.
     /// </summary>
     public bool Shown { get; init; } = true;
+
+    /// <summary>How much budget to ask for (USD), pre-filled in the transfer request the 402 links to; null: none suggested.</summary>
+    public decimal? SuggestedTransfer { get; init; }
 }
 
 /// <summary>What the tightest wallet of a key that its holder may see has left, for the response headers.</summary>

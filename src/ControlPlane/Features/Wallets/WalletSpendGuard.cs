@@ -30,7 +30,7 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
                     continue;
                 }
                 ReleaseAll(held);
-                return (null, await RefusalAsync(wallet, wallet.ShownTo(key), ct));
+                return (null, await RefusalAsync(wallet, wallet.ShownTo(key), worstCase, ct));
             }
         }
         catch
@@ -110,16 +110,18 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
 
     /// <summary>
     /// The refusal with the wallet's numbers as the database has them now (the book's may be seconds old); for a
-    /// wallet the key's holder may not see (<paramref name="shown"/> false), its name and reset time only.
+    /// wallet the key's holder may not see (<paramref name="shown"/> false), its name and reset time only. For a wallet
+    /// they may see, a suggested transfer: enough for this call and then some (a tenth of the limit, at least 1 USD),
+    /// in whole dollars, which the 402's request_transfer link pre-fills on the Transfers page.
     /// </summary>
-    private async Task<HoldRefusal> RefusalAsync(WalletInfo wallet, bool shown, CancellationToken ct)
+    private async Task<HoldRefusal> RefusalAsync(WalletInfo wallet, bool shown, decimal worstCase, CancellationToken ct)
     {
         if (!shown)
         {
             var resets = wallet.PeriodEndsAt;
             var told = $"The budget of '{wallet.Name}' cannot cover this call"
                 + (resets is { } r ? $" this period (it resets {r:yyyy-MM-dd HH:mm} UTC)." : ".")
-                + " A finance admin can raise the limit or approve a budget transfer on the Wallets page.";
+                + $" Ask a finance admin for a budget transfer to '{wallet.Name}' on the Transfers page (request_transfer).";
             return new HoldRefusal(wallet.Name, 0, 0, 0, resets, told,
                 wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null, wallet.Id) { Shown = false };
         }
@@ -130,8 +132,10 @@ public sealed class WalletSpendGuard(WalletBook book, BudgetLeases leases, Walle
         var message = $"The budget of '{wallet.Name}' cannot cover this call: {spent:0.####} of {limit:0.####} USD spent"
             + (leased > 0 ? $" and {leased:0.####} held for calls in flight" : "")
             + (ends is { } e ? $" this period (it resets {e:yyyy-MM-dd HH:mm} UTC)." : ".")
-            + " A finance admin can raise the limit or approve a budget transfer on the Wallets page.";
+            + " To get more, a team lead or finance admin requests a budget transfer (request_transfer opens the request, pre-filled)"
+            + " and a finance admin approves it on the Transfers page.";
+        var suggested = decimal.Ceiling(Math.Max(Math.Max(worstCase - available, limit / 10m), 1m));
         return new HoldRefusal(wallet.Name, limit, spent, available, ends, message,
-            wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null, wallet.Id, leased, ceiling);
+            wallet.ExhaustionPolicy == ExhaustionPolicies.Downgrade ? wallet.DowngradeAlias : null, wallet.Id, leased, ceiling) { SuggestedTransfer = suggested };
     }
 }

@@ -7,6 +7,7 @@ using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Projects;
 using ControlPlane.Features.Teams;
+using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using Microsoft.EntityFrameworkCore;
 
@@ -34,6 +35,8 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<BudgetLease> BudgetLeases => Set<BudgetLease>();
     public DbSet<WalletEvent> WalletEvents => Set<WalletEvent>();
     public DbSet<CallRollup> CallRollups => Set<CallRollup>();
+    public DbSet<Transfer> Transfers => Set<Transfer>();
+    public DbSet<TransferApproval> TransferApprovals => Set<TransferApproval>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
