@@ -20,7 +20,8 @@ public sealed record AlertPayload(
     /// <summary>The link made absolute with the public base URL (or left relative when none is configured).</summary>
     public string? AbsoluteLink(string? baseUrl) =>
         Link is null ? null
-        : Uri.TryCreate(Link, UriKind.Absolute, out var absolute) ? absolute.ToString()
+        // "/wallets" is an absolute file: URI on Unix: a leading slash always means a dashboard path.
+        : !Link.StartsWith('/') && Uri.TryCreate(Link, UriKind.Absolute, out var absolute) ? absolute.ToString()
         : baseUrl is null ? Link
         : new Uri(new Uri(baseUrl.TrimEnd('/') + "/"), Link.TrimStart('/')).ToString();
 }

@@ -20,7 +20,7 @@ public sealed partial class ChannelAlerts(
             var enqueued = await EnqueueAsync(alert, cancellationToken);
             if (enqueued > 0) dispatcher.Nudge();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) // the raiser's work (a charge, an approval) must not fail because a notification could not be queued
         {
             LogRaiseFailed(logger, ex, alert.Kind, alert.Subject);
         }
