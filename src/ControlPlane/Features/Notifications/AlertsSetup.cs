@@ -4,7 +4,17 @@ public static class AlertsSetup
 {
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IAlerts, LoggedAlerts>();
+        builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(ChannelSender.HttpClientName);
+        builder.Services.AddSingleton<ChannelSecrets>();
+        builder.Services.AddSingleton<ChannelSender>();
+        builder.Services.AddSingleton<AlertDedupGate>();
+        builder.Services.AddSingleton<DeliveryDispatcher>();
+        builder.Services.AddScoped<AlertAudience>();
+        builder.Services.AddScoped<NotificationSettings>();
+        builder.Services.AddSingleton<ChannelAlerts>();
+        builder.Services.AddSingleton<IAlerts>(sp => sp.GetRequiredService<ChannelAlerts>());
+        builder.Services.AddHostedService<DeliveryWorker>();
         return builder;
     }
 }
