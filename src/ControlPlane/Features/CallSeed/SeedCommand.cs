@@ -3,7 +3,11 @@ using ControlPlane.Features.Metering.Rollups;
 
 namespace ControlPlane.Features.CallSeed;
 
-/// <summary><c>seed --calls N [--days D]</c>: realistic call history for tests, demos and the scale benchmark.</summary>
+/// <summary>
+/// <c>seed --calls N [--days D]</c>: realistic call history for tests, demos and the scale benchmark.
+/// <c>seed --rollups-only [--days D]</c>: no new calls; the rollups of the last D days summed again from the rows (after
+/// an upgrade that added rollup columns, or an import), with no calls being written meanwhile.
+/// </summary>
 public static class SeedCommand
 {
     public const int DefaultDays = 90;
@@ -11,6 +15,7 @@ public static class SeedCommand
     public static async Task<int> RunAsync(IServiceProvider services, string[] options, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         long? calls = null;
+        var rollupsOnly = false;
         var days = DefaultDays;
         for (var i = 0; i < options.Length; i++)
         {
@@ -21,14 +26,29 @@ public static class SeedCommand
                     calls = n;
                     i++;
                     break;
+                case "--rollups-only":
+                    rollupsOnly = true;
+                    break;
                 case "--days" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d is > 0 and <= 3660:
                     days = d;
                     i++;
                     break;
                 default:
-                    await stderr.WriteLineAsync($"Unknown or malformed option '{options[i]}': use seed --calls <N> [--days <D>] (N > 0, D from 1 to 3660).");
+                    await stderr.WriteLineAsync($"Unknown or malformed option '{options[i]}': use seed --calls <N> [--days <D>] (N > 0, D from 1 to 3660) or seed --rollups-only [--days <D>].");
                     return 2;
             }
+        }
+        if (rollupsOnly)
+        {
+            if (calls is not null)
+            {
+                await stderr.WriteLineAsync("--rollups-only writes no calls: leave out --calls.");
+                return 2;
+            }
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+            await services.GetRequiredService<CallRollups>().RebuildAsync(now.AddDays(-days), now.AddDays(1), ct);
+            await stdout.WriteLineAsync($"Summed the rollups of the last {days} day(s) again from the call log.");
+            return 0;
         }
         if (calls is not { } total)
         {

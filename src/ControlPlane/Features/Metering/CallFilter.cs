@@ -74,6 +74,16 @@ public sealed record CallRow(
 public sealed record CallTotals(int Calls, int Errors, long InputTokens, long CachedInputTokens, long OutputTokens, decimal Cost, int Unpriced)
 {
     public static CallTotals None { get; } = new(0, 0, 0, 0, 0, 0m, 0);
+
+    /// <summary>
+    /// Null when the sums cover the whole filtered range; otherwise they were cut short by the time budget and cover the
+    /// matching calls from this instant on only: every figure is then a lower bound (the page shows "≥").
+    /// </summary>
+    public DateTime? CountedFrom { get; init; }
+
+    internal CallTotals Plus(CallTotals other) =>
+        new(Calls + other.Calls, Errors + other.Errors, InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens,
+            OutputTokens + other.OutputTokens, Cost + other.Cost, Unpriced + other.Unpriced) { CountedFrom = CountedFrom ?? other.CountedFrom };
 }
 
 /// <summary>

@@ -28,7 +28,7 @@ internal static class CallFilterSql
         if (Text(filter.Caller) is { } caller)
         {
             // lower() and LIKE behave alike on SQLite and PostgreSQL (LIKE alone ignores case only on SQLite).
-            var pattern = "%" + LikeEscaped(caller.ToLowerInvariant()) + "%";
+            var pattern = ContainsPattern(caller);
             calls = calls.Where(c => c.Caller != null && EF.Functions.Like(c.Caller.ToLower(), pattern, LikeEscape));
         }
         return calls;
@@ -36,7 +36,10 @@ internal static class CallFilterSql
 
     private static string? Text(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private const string LikeEscape = "\\";
+    internal const string LikeEscape = "\\";
+
+    /// <summary>A LIKE pattern for "contains <paramref name="text"/>" on lower-cased text, its wildcards escaped.</summary>
+    internal static string ContainsPattern(string text) => "%" + LikeEscaped(text.ToLowerInvariant()) + "%";
 
     private static string LikeEscaped(string text) =>
         text.Replace(LikeEscape, LikeEscape + LikeEscape, StringComparison.Ordinal)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Metering;
 
@@ -54,10 +55,10 @@ internal static class CallKeyset
         var (at, id) = (c.At, c.Id);
         return (key, descending) switch
         {
-            (CallSortKey.Cost, true) when sqlite => calls.Where(x => (double)x.Cost < c.CostReal
-                || ((double)x.Cost == c.CostReal && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)))),
-            (CallSortKey.Cost, false) when sqlite => calls.Where(x => (double)x.Cost > c.CostReal
-                || ((double)x.Cost == c.CostReal && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)))),
+            (CallSortKey.Cost, true) when sqlite => calls.Where(x => EF.Property<double>(x, CostColumn) < c.CostReal
+                || (EF.Property<double>(x, CostColumn) == c.CostReal && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)))),
+            (CallSortKey.Cost, false) when sqlite => calls.Where(x => EF.Property<double>(x, CostColumn) > c.CostReal
+                || (EF.Property<double>(x, CostColumn) == c.CostReal && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)))),
             (CallSortKey.Cost, true) => calls.Where(x => x.Cost < c.Cost || (x.Cost == c.Cost && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)))),
             (CallSortKey.Cost, false) => calls.Where(x => x.Cost > c.Cost || (x.Cost == c.Cost && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)))),
             (CallSortKey.Latency, true) => calls.Where(x => x.LatencyMs < c.LatencyMs
@@ -69,14 +70,17 @@ internal static class CallKeyset
         };
     }
 
+    /// <summary>On SQLite, the cost as a REAL from its indexed generated column (<see cref="CallRecordConfiguration.AddSqliteCostOrder"/>).</summary>
+    private const string CostColumn = CallRecordConfiguration.SqliteCostOrder;
+
     /// <summary>The order (<paramref name="key"/>, at, id), all in one direction, so the seek above matches it.</summary>
     public static IOrderedQueryable<CallRecord> Ordered(IQueryable<CallRecord> calls, CallSortKey key, bool descending, bool sqlite)
     {
         // SQLite keeps decimals as text and EF refuses to order by them there; a REAL is exact enough to order costs.
         var sorted = (key, descending) switch
         {
-            (CallSortKey.Cost, true) when sqlite => calls.OrderByDescending(x => (double)x.Cost),
-            (CallSortKey.Cost, false) when sqlite => calls.OrderBy(x => (double)x.Cost),
+            (CallSortKey.Cost, true) when sqlite => calls.OrderByDescending(x => EF.Property<double>(x, CostColumn)),
+            (CallSortKey.Cost, false) when sqlite => calls.OrderBy(x => EF.Property<double>(x, CostColumn)),
             (CallSortKey.Cost, true) => calls.OrderByDescending(x => x.Cost),
             (CallSortKey.Cost, false) => calls.OrderBy(x => x.Cost),
             (CallSortKey.Latency, true) => calls.OrderByDescending(x => x.LatencyMs),

@@ -62,11 +62,14 @@ public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, Tea
             yield return row;
     }
 
+    /// <summary>The sums over every call the filter matches, from the rollups where they can tell (<see cref="CallTotalsQuery"/>).</summary>
     public async Task<CallTotals> TotalsAsync(Actor actor, CallFilter filter, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var teamIds = await TeamIdsAsync(actor, filter.TeamId, ct);
+        if (teamIds is { Count: 0 }) return CallTotals.None;
         var calls = await FilteredAsync(db, actor, filter, ct);
-        return calls is null ? CallTotals.None : await TotalsOf(calls, ct);
+        return calls is null ? CallTotals.None : await CallTotalsQuery.RunAsync(db, calls, teamIds, filter, clock, ct);
     }
 
     /// <summary>One call the actor may see, or null.</summary>
@@ -130,13 +133,6 @@ public sealed class CallQueries(IDbContextFactory<ControlPlaneDb> dbFactory, Tea
             c.ProviderName, c.RouteReason, c.Status, c.ErrorClass, c.Retries, c.Streamed, c.InputTokens, c.CachedInputTokens,
             c.OutputTokens, c.Cost, c.Unpriced, c.UsageSource, c.TimeToFirstTokenMs, c.LatencyMs, c.OutputTokensPerSecond,
             c.RequestBytes, c.ResponseBytes) { Count = c.Count, CacheWriteInputTokens = c.CacheWriteInputTokens };
-
-    /// <summary>One aggregate query; the cost is summed as a decimal by the database (EF's ef_sum on SQLite).</summary>
-    private static async Task<CallTotals> TotalsOf(IQueryable<CallRecord> calls, CancellationToken ct) =>
-        await calls.GroupBy(_ => 1)
-            .Select(g => new CallTotals(g.Sum(c => c.Count), g.Sum(c => c.ErrorClass != null ? c.Count : 0), g.Sum(c => c.InputTokens), g.Sum(c => c.CachedInputTokens),
-                g.Sum(c => c.OutputTokens), g.Sum(c => c.Cost), g.Count(c => c.Unpriced)))
-            .FirstOrDefaultAsync(ct) ?? CallTotals.None;
 }
 
 /// <summary>US dollars as the pages show them: at least cents, and every further digit the book holds (up to six), never rounded to cents.</summary>

@@ -10,6 +10,9 @@ public static class OverviewFeature
         // After the wallets' hook (AddWallets comes first): every node takes wallet locks, then rollup rows, in one order.
         builder.Services.AddSingleton<ICallBatchHook, CallRollupHook>();
         builder.Services.AddSingleton<CallRollups>();
+        builder.Services.AddOptions<RollupOptions>().BindConfiguration(RollupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<MinuteRollupJanitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MinuteRollupJanitor>());
         builder.Services.AddScoped<TeamSpendByDay>();
         builder.Services.AddScoped<OverviewScopes>();
         builder.Services.AddSingleton<LiveTotalsReader>();

@@ -41,6 +41,7 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlPlaneDb).Assembly);
+        if (Database.IsSqlite()) CallRecordConfiguration.AddSqliteCostOrder(modelBuilder.Entity<CallRecord>());
 
         // snake_case columns, so that hand-written SQL and psql read naturally on every provider.
         foreach (var property in modelBuilder.Model.GetEntityTypes().SelectMany(e => e.GetProperties()))

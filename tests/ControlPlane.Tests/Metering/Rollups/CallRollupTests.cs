@@ -72,6 +72,9 @@ public abstract class CallRollupTests<TApp>(TApp gateway) where TApp : GatewayAp
             Assert.Equal(rows.Sum(r => r.OutputTokens), rollups.Sum(r => r.OutputTokens));
             Assert.Equal(rows.Sum(r => r.Cost), rollups.Sum(r => r.Cost));
             Assert.Equal(rows.Sum(r => (long)r.LatencyMs * r.Count), rollups.Sum(r => r.LatencyMs));
+            Assert.Equal(rows.Sum(r => r.CachedInputTokens), rollups.Sum(r => r.CachedInputTokens));
+            Assert.Equal(rows.Where(r => r.ErrorClass != null).Sum(r => (long)r.Count), rollups.Sum(r => r.Failed));
+            Assert.Equal(rows.Count(r => r.Unpriced), rollups.Sum(r => r.Unpriced));
             Assert.All(rollups, r => Assert.Equal(RollupGrain.BucketOf(grain, r.Bucket), r.Bucket));
         }
         var byCaller = (await db.CallRollups.AsNoTracking().Where(r => r.KeyId == keyId && r.Grain == RollupGrain.Day).ToListAsync())
@@ -107,7 +110,7 @@ public abstract class CallRollupTests<TApp>(TApp gateway) where TApp : GatewayAp
         await using var db = gateway.App.OpenDb();
         var (first, end) = (from.Date, to.Date.AddDays(1));
         return [.. (await db.CallRollups.AsNoTracking().Where(r => r.Bucket >= first && r.Bucket < end).ToListAsync())
-            .Select(r => $"{r.Grain}|{r.Bucket:O}|{r.Dims}|{r.TeamId}|{r.KeyId}|{r.Model}|{r.Provider}|{r.Caller}|{r.Calls}|{r.Errors}|{r.InputTokens}|{r.OutputTokens}|{r.Cost:0.############}|{r.LatencyMs}")
+            .Select(r => $"{r.Grain}|{r.Bucket:O}|{r.Dims}|{r.TeamId}|{r.KeyId}|{r.Model}|{r.Provider}|{r.Caller}|{r.Calls}|{r.Errors}|{r.InputTokens}|{r.OutputTokens}|{r.Cost:0.############}|{r.LatencyMs}|{r.CachedInputTokens}|{r.Failed}|{r.Unpriced}")
             .Order(StringComparer.Ordinal)];
     }
 }

@@ -32,6 +32,17 @@ public sealed class CallRollup
     public decimal Cost { get; set; }
     /// <summary>The sum of the calls' total latencies, for an average.</summary>
     public long LatencyMs { get; set; }
+
+    // The three sums below came with migration 20261201106000 so the Requests page's totals strip can read rollups:
+    // null in rows written before it (and in any row a pre-migration bucket was added to), which that strip reads
+    // as "not known here" and sums from the raw log instead. Every row written since starts them at 0.
+
+    /// <summary>Input tokens served from the provider's prompt cache.</summary>
+    public long? CachedInputTokens { get; set; }
+    /// <summary>Calls with an error class (the Requests page's "errors"; <see cref="Errors"/> also counts a bare 4xx/5xx status).</summary>
+    public long? Failed { get; set; }
+    /// <summary>Rows of calls whose model had no price (not weighted by a refusal row's count, as the page counts them).</summary>
+    public long? Unpriced { get; set; }
 }
 
 /// <summary>The rollups' bucket lengths, in minutes.</summary>

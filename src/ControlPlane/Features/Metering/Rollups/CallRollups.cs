@@ -31,6 +31,7 @@ public sealed class CallRollups(IDbContextFactory<ControlPlaneDb> dbFactory)
             At = c.At, TeamId = c.TeamId, KeyId = c.KeyId, Endpoint = "", ModelServed = c.ModelServed, ModelRequested = c.ModelRequested,
             ProviderName = c.ProviderName, Caller = c.Caller, Status = c.Status, ErrorClass = c.ErrorClass, Count = c.Count,
             InputTokens = c.InputTokens, OutputTokens = c.OutputTokens, Cost = c.Cost, LatencyMs = c.LatencyMs,
+            CachedInputTokens = c.CachedInputTokens, Unpriced = c.Unpriced,
         });
         await foreach (var call in rows.AsAsyncEnumerable().WithCancellation(ct)) sums.Add(call);
         if (sums.Count > 0) await RollupUpsert.AddAsync(db, sums.Rows, ct);

@@ -34,6 +34,7 @@ internal sealed class RollupSums
                 _rows[(grain, bucket, dims)] = row = new CallRollup
                 {
                     Grain = grain, Bucket = bucket, Dims = dims, TeamId = team, KeyId = key, Model = model, Provider = provider, Caller = caller,
+                    CachedInputTokens = 0, Failed = 0, Unpriced = 0,
                 };
             row.Calls += call.Count;
             if (IsError(call)) row.Errors += call.Count;
@@ -41,6 +42,9 @@ internal sealed class RollupSums
             row.OutputTokens += call.OutputTokens;
             row.Cost += call.Cost;
             row.LatencyMs += (long)call.LatencyMs * call.Count;
+            row.CachedInputTokens += call.CachedInputTokens;
+            if (call.ErrorClass is not null) row.Failed += call.Count;
+            if (call.Unpriced) row.Unpriced++;
         }
     }
 

@@ -14,13 +14,15 @@ namespace ControlPlane.Features.Metering.Rollups;
 /// </summary>
 internal static class RollupUpsert
 {
-    /// <summary>Rows per statement: 14 parameters each stays under SQL Server's 2,100.</summary>
+    /// <summary>Rows per statement: 17 parameters each stays under SQL Server's 2,100.</summary>
     internal const int ChunkSize = 100;
 
     private static readonly string[] Columns =
-        ["grain", "bucket", "dims", "team_id", "key_id", "model", "provider", "caller", "calls", "errors", "input_tokens", "output_tokens", "cost", "latency_ms"];
+        ["grain", "bucket", "dims", "team_id", "key_id", "model", "provider", "caller", "calls", "errors", "input_tokens", "output_tokens", "cost", "latency_ms",
+         "cached_input_tokens", "failed", "unpriced"];
 
-    private static readonly string[] Summed = ["calls", "errors", "input_tokens", "output_tokens", "cost", "latency_ms"];
+    // A null (a row from before these columns existed) plus a number stays null on every database: still "not known".
+    private static readonly string[] Summed = ["calls", "errors", "input_tokens", "output_tokens", "cost", "latency_ms", "cached_input_tokens", "failed", "unpriced"];
 
     public static async Task AddAsync(ControlPlaneDb db, IEnumerable<CallRollup> rows, CancellationToken ct)
     {
@@ -45,7 +47,8 @@ internal static class RollupUpsert
     }
 
     private static object[] ValuesOf(CallRollup r) =>
-        [r.Grain, r.Bucket, r.Dims, r.TeamId, r.KeyId, r.Model, r.Provider, r.Caller, r.Calls, r.Errors, r.InputTokens, r.OutputTokens, r.Cost, r.LatencyMs];
+        [r.Grain, r.Bucket, r.Dims, r.TeamId, r.KeyId, r.Model, r.Provider, r.Caller, r.Calls, r.Errors, r.InputTokens, r.OutputTokens, r.Cost, r.LatencyMs,
+         r.CachedInputTokens ?? 0L, r.Failed ?? 0L, r.Unpriced ?? 0L];
 
     internal static DatabaseProvider ProviderOf(ControlPlaneDb db) =>
         db.Database.IsNpgsql() ? DatabaseProvider.Postgres : db.Database.IsSqlServer() ? DatabaseProvider.SqlServer : DatabaseProvider.Sqlite;
