@@ -8,7 +8,9 @@ namespace ControlPlane.Features.Metering;
 /// The Requests page's totals strip over millions of calls, never a wrong number. When the rollups can answer the filter
 /// (time, team, key, provider, caller: their dimensions) the whole hours and days inside the range are summed from
 /// <see cref="CallRollup"/> and only the partial hours at its two ends (under an hour each) from the raw log: exact, in
-/// milliseconds at any size. Any other filter (model asked for, status, error class, end user, cost, usage, streamed,
+/// milliseconds at any size, as the batch writer keeps rollups in the rows' transaction (rows written past it, by a
+/// seed or an import, need <see cref="CallRollups.RebuildAsync"/>, as do calls older than the oldest rollup, which
+/// send a range reaching them to the raw log). Any other filter (model asked for, status, error class, end user, cost, usage, streamed,
 /// outcome) is summed from the raw log newest-first, a time window at a time, until done or <see cref="RawBudget"/> runs
 /// out: then the sums are those of the calls since <see cref="CallTotals.CountedFrom"/>, and the page says "≥".
 /// </summary>
@@ -45,6 +47,12 @@ internal static class CallTotalsQuery
         if (hoursFrom >= hoursTo) return null; // under two hours: the raw log is as quick
         var daysFrom = hoursFrom is { } hf ? Ceiling(hf, TimeSpan.TicksPerDay) : (DateTime?)null;
         var daysTo = hoursTo is { } ht ? Floor(ht, TimeSpan.TicksPerDay) : (DateTime?)null;
+
+        // Calls older than the oldest rollup (written before rollups existed, or imported) are in no rollup: a range
+        // reaching back to them is summed from the raw log until a rebuild covers them (seed --rollups-only).
+        var firstRollup = await db.CallRollups.Where(r => r.Grain == RollupGrain.Day).OrderBy(r => r.Bucket).Select(r => (DateTime?)r.Bucket).FirstOrDefaultAsync(ct);
+        var firstCall = await db.Calls.OrderBy(c => c.At).Select(c => (DateTime?)c.At).FirstOrDefaultAsync(ct);
+        if (firstCall < (firstRollup ?? DateTime.MaxValue) && !(hoursFrom >= firstRollup)) return null;
 
         var rollups = Scoped(db.CallRollups.AsNoTracking(), teamIds, filter);
         var parts = new List<Sums>();
