@@ -11,8 +11,9 @@ namespace ControlPlane.Features.Metering;
 /// milliseconds at any size, as the batch writer keeps rollups in the rows' transaction (rows written past it, by a
 /// seed or an import, need <see cref="CallRollups.RebuildAsync"/>, as do calls older than the oldest rollup, which
 /// send a range reaching them to the raw log). Any other filter (model asked for, status, error class, end user, cost, usage, streamed,
-/// outcome) is summed from the raw log newest-first, a time window at a time, until done or <see cref="RawBudget"/> runs
-/// out: then the sums are those of the calls since <see cref="CallTotals.CountedFrom"/>, and the page says "≥".
+/// outcome) is summed from the raw log: in one query when the rollups say the range holds at most <see cref="RawAtOnce"/>
+/// calls, else newest-first a time window at a time until done or <see cref="RawBudget"/> runs out: then the sums are
+/// those of the calls since <see cref="CallTotals.CountedFrom"/>, and the page says "≥".
 /// </summary>
 internal static class CallTotalsQuery
 {
@@ -21,15 +22,18 @@ internal static class CallTotalsQuery
 
     private static readonly TimeSpan FirstWindow = TimeSpan.FromHours(6);
 
+    /// <summary>Up to this many calls in the range the raw log is summed in one query, without a budget.</summary>
+    internal const long RawAtOnce = 200_000;
+
     /// <summary>
     /// The totals of <paramref name="filter"/> over the calls of <paramref name="teamIds"/> (null: every call).
     /// <paramref name="raw"/> is the same filter already applied to the raw log (scoped and filtered).
     /// </summary>
     public static async Task<CallTotals> RunAsync(ControlPlaneDb db, IQueryable<CallRecord> raw, List<Guid>? teamIds, CallFilter filter,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, CancellationToken ct, long rawAtOnce = RawAtOnce)
     {
         if (RollupsCanAnswer(filter) && await FromRollupsAsync(db, raw, teamIds, filter, ct) is { } exact) return exact;
-        return await FromRawAsync(db, raw, filter, clock, ct);
+        return await FromRawAsync(db, raw, teamIds, filter, clock, rawAtOnce, ct);
     }
 
     /// <summary>The rollups keep team, key, provider and caller (and the model served, not the one asked for), and nothing else.</summary>
@@ -112,8 +116,15 @@ internal static class CallTotalsQuery
     /// The raw log newest-first in windows that double while they are quick, until the range is done or the budget is
     /// spent. The first window is open above (the filter's To, if any, is already in <paramref name="raw"/>).
     /// </summary>
-    private static async Task<CallTotals> FromRawAsync(ControlPlaneDb db, IQueryable<CallRecord> raw, CallFilter filter, TimeProvider clock, CancellationToken ct)
+    private static async Task<CallTotals> FromRawAsync(ControlPlaneDb db, IQueryable<CallRecord> raw, List<Guid>? teamIds, CallFilter filter,
+        TimeProvider clock, long rawAtOnce, CancellationToken ct)
     {
+        // Few calls in the range (the rollups' count of the whole days around it, over the dimensions they keep, bounds
+        // the rows): one query, whatever the time, so a small log is never cut short.
+        var days = Buckets(Scoped(db.CallRollups.AsNoTracking(), teamIds, filter), RollupGrain.Day,
+            filter.From is { } df ? Floor(Utc(df), TimeSpan.TicksPerDay) : null, filter.To is { } dt ? Ceiling(Utc(dt), TimeSpan.TicksPerDay) : null);
+        if (await days.SumAsync(r => r.Calls, ct) <= rawAtOnce) return await RawSumsAsync(raw, ct);
+
         var started = clock.GetTimestamp();
         // Where to stop: the range's start, or the oldest call there is (one seek on the time index).
         var floor = filter.From is { } f ? Utc(f) : await db.Calls.OrderBy(c => c.At).Select(c => (DateTime?)c.At).FirstOrDefaultAsync(ct);
