@@ -5,7 +5,8 @@
 # above them) and the Overview page's server render (GET /). Prints p50/p95/max per case and pooled.
 #   tests/bench/scale.sh [PG_CALLS=10000000] [SQLITE_CALLS=1000000]      SAMPLES=20 per filter; 0 skips a database
 #   (SKIP_BUILD=1 reuses the app already built into $OUT/app; OUT=/tmp/… runs two cases side by side; REUSE=1 keeps the
-#   SQLite file of an earlier run in $OUT instead of seeding again, and only sums its rollups again after migrating)
+#   SQLite file of an earlier run in $OUT instead of seeding again; REUSE=rollups also sums its rollups again, as after an
+#   upgrade that added rollup columns)
 # Not a test: numbers depend on the machine. Results also go to tests/bench/results/scale-<date>.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -115,9 +116,11 @@ run_case() {
   start_app; stop_app
   local t0=$SECONDS
   if [[ -n "${REUSE:-}" && "$provider" == "Sqlite" ]]; then
-    echo "== $label: reusing the calls seeded before; rollups summed again (seed --rollups-only)" | tee -a "$RESULTS"
-    (cd "$ROOT/src/ControlPlane" && dotnet "$OUT/app/ControlPlane.dll" seed --rollups-only --days $((DAYS + 1))) | tail -1 | tee -a "$RESULTS"
-    echo "  summing the rollups took $((SECONDS - t0)) s" | tee -a "$RESULTS"
+    echo "== $label: reusing the calls seeded before" | tee -a "$RESULTS"
+    if [[ "$REUSE" == "rollups" ]]; then
+      (cd "$ROOT/src/ControlPlane" && dotnet "$OUT/app/ControlPlane.dll" seed --rollups-only --days $((DAYS + 1))) | tail -1 | tee -a "$RESULTS"
+      echo "  summing the rollups again took $((SECONDS - t0)) s" | tee -a "$RESULTS"
+    fi
   else
     echo "== $label: seed --calls $calls --days $DAYS" | tee -a "$RESULTS"
     (cd "$ROOT/src/ControlPlane" && dotnet "$OUT/app/ControlPlane.dll" seed --calls "$calls" --days "$DAYS") | tail -1 | tee -a "$RESULTS"

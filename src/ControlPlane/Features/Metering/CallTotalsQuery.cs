@@ -8,9 +8,12 @@ namespace ControlPlane.Features.Metering;
 /// The Requests page's totals strip over millions of calls, never a wrong number. When the rollups can answer the filter
 /// (time, team, key, provider, caller: their dimensions) the whole hours and days inside the range are summed from
 /// <see cref="CallRollup"/> and only the partial hours at its two ends (under an hour each) from the raw log: exact, in
-/// milliseconds at any size. Any other filter (model asked for, status, error class, end user, cost, usage, streamed,
-/// outcome) is summed from the raw log newest-first, a time window at a time, until done or <see cref="RawBudget"/> runs
-/// out: then the sums are those of the calls since <see cref="CallTotals.CountedFrom"/>, and the page says "≥".
+/// milliseconds at any size, as the batch writer keeps rollups in the rows' transaction (rows written past it, by a
+/// seed or an import, need <see cref="CallRollups.RebuildAsync"/>, as do calls older than the oldest rollup, which
+/// send a range reaching them to the raw log). Any other filter (model asked for, status, error class, end user, cost, usage, streamed,
+/// outcome) is summed from the raw log: in one query when the rollups say the range holds at most <see cref="RawAtOnce"/>
+/// calls, else newest-first a time window at a time until done or <see cref="RawBudget"/> runs out: then the sums are
+/// those of the calls since <see cref="CallTotals.CountedFrom"/>, and the page says "≥".
 /// </summary>
 internal static class CallTotalsQuery
 {
@@ -19,15 +22,18 @@ internal static class CallTotalsQuery
 
     private static readonly TimeSpan FirstWindow = TimeSpan.FromHours(6);
 
+    /// <summary>Up to this many calls in the range the raw log is summed in one query, without a budget.</summary>
+    internal const long RawAtOnce = 200_000;
+
     /// <summary>
     /// The totals of <paramref name="filter"/> over the calls of <paramref name="teamIds"/> (null: every call).
     /// <paramref name="raw"/> is the same filter already applied to the raw log (scoped and filtered).
     /// </summary>
     public static async Task<CallTotals> RunAsync(ControlPlaneDb db, IQueryable<CallRecord> raw, List<Guid>? teamIds, CallFilter filter,
-        TimeProvider clock, CancellationToken ct)
+        TimeProvider clock, CancellationToken ct, long rawAtOnce = RawAtOnce)
     {
         if (RollupsCanAnswer(filter) && await FromRollupsAsync(db, raw, teamIds, filter, ct) is { } exact) return exact;
-        return await FromRawAsync(db, raw, filter, clock, ct);
+        return await FromRawAsync(db, raw, teamIds, filter, clock, rawAtOnce, ct);
     }
 
     /// <summary>The rollups keep team, key, provider and caller (and the model served, not the one asked for), and nothing else.</summary>
@@ -45,6 +51,12 @@ internal static class CallTotalsQuery
         if (hoursFrom >= hoursTo) return null; // under two hours: the raw log is as quick
         var daysFrom = hoursFrom is { } hf ? Ceiling(hf, TimeSpan.TicksPerDay) : (DateTime?)null;
         var daysTo = hoursTo is { } ht ? Floor(ht, TimeSpan.TicksPerDay) : (DateTime?)null;
+
+        // Calls older than the oldest rollup (written before rollups existed, or imported) are in no rollup: a range
+        // reaching back to them is summed from the raw log until a rebuild covers them (seed --rollups-only).
+        var firstRollup = await db.CallRollups.Where(r => r.Grain == RollupGrain.Day).OrderBy(r => r.Bucket).Select(r => (DateTime?)r.Bucket).FirstOrDefaultAsync(ct);
+        var firstCall = await db.Calls.OrderBy(c => c.At).Select(c => (DateTime?)c.At).FirstOrDefaultAsync(ct);
+        if (firstCall < (firstRollup ?? DateTime.MaxValue) && !(hoursFrom >= firstRollup)) return null;
 
         var rollups = Scoped(db.CallRollups.AsNoTracking(), teamIds, filter);
         var parts = new List<Sums>();
@@ -104,8 +116,15 @@ internal static class CallTotalsQuery
     /// The raw log newest-first in windows that double while they are quick, until the range is done or the budget is
     /// spent. The first window is open above (the filter's To, if any, is already in <paramref name="raw"/>).
     /// </summary>
-    private static async Task<CallTotals> FromRawAsync(ControlPlaneDb db, IQueryable<CallRecord> raw, CallFilter filter, TimeProvider clock, CancellationToken ct)
+    private static async Task<CallTotals> FromRawAsync(ControlPlaneDb db, IQueryable<CallRecord> raw, List<Guid>? teamIds, CallFilter filter,
+        TimeProvider clock, long rawAtOnce, CancellationToken ct)
     {
+        // Few calls in the range (the rollups' count of the whole days around it, over the dimensions they keep, bounds
+        // the rows): one query, whatever the time, so a small log is never cut short.
+        var days = Buckets(Scoped(db.CallRollups.AsNoTracking(), teamIds, filter), RollupGrain.Day,
+            filter.From is { } df ? Floor(Utc(df), TimeSpan.TicksPerDay) : null, filter.To is { } dt ? Ceiling(Utc(dt), TimeSpan.TicksPerDay) : null);
+        if (await days.SumAsync(r => r.Calls, ct) <= rawAtOnce) return await RawSumsAsync(raw, ct);
+
         var started = clock.GetTimestamp();
         // Where to stop: the range's start, or the oldest call there is (one seek on the time index).
         var floor = filter.From is { } f ? Utc(f) : await db.Calls.OrderBy(c => c.At).Select(c => (DateTime?)c.At).FirstOrDefaultAsync(ct);
