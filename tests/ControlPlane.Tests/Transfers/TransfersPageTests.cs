@@ -24,7 +24,7 @@ public sealed class TransfersPageTests(DashboardApp app) : DashboardContext(app)
         Assert.NotEmpty(page.FindAll("[data-testid=queue-item] [data-testid=wallet-burn]")); // the destination's spend beside the request
         var item = page.FindAll("[data-testid=queue-item]").First(e => e.QuerySelector($"[data-transfer-id='{pending}']") is not null);
         item.QuerySelector("[data-testid=approve-transfer]")!.Click();
-        InputOf(dialogs, "decision-comment").Input("Evaluation is worth it");
+        TextAreaOf(dialogs, "decision-comment").Change("Evaluation is worth it");
         dialogs.Find("[data-testid=confirm-decision]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=decide-transfer-dialog]")));
@@ -47,7 +47,7 @@ public sealed class TransfersPageTests(DashboardApp app) : DashboardContext(app)
 
         dialogs.WaitForAssertion(() => Assert.NotEmpty(dialogs.FindAll("[data-testid=new-transfer-dialog]")));
         Assert.Equal("7.00", InputOf(dialogs, "transfer-amount-input").GetAttribute("value"));
-        InputOf(dialogs, "transfer-reason").Change("Our launch week needs more calls");
+        TextAreaOf(dialogs, "transfer-reason").Change("Our launch week needs more calls");
         dialogs.Find("[data-testid=send-transfer]").Click();
 
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=new-transfer-dialog]")));
@@ -80,6 +80,14 @@ public sealed class TransfersPageTests(DashboardApp app) : DashboardContext(app)
     }
 
     private readonly record struct Outcome(Guid Id);
+
+    /// <summary>A multi-line MudTextField's textarea (its data-testid sits on it or around it).</summary>
+    private static AngleSharp.Dom.IElement TextAreaOf<T>(IRenderedComponent<T> root, string testId) where T : IComponent
+    {
+        root.WaitForAssertion(() => Assert.NotEmpty(root.FindAll($"[data-testid={testId}]")));
+        var marked = root.Find($"[data-testid={testId}]");
+        return marked.LocalName == "textarea" ? marked : marked.QuerySelector("textarea")!;
+    }
 
     private async Task<Guid> PendingToAsync(Guid wallet)
     {
