@@ -10,6 +10,7 @@ using ControlPlane.Features.People;
 using ControlPlane.Features.People.Scim;
 using ControlPlane.Features.Projects;
 using ControlPlane.Features.Teams;
+using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
 
@@ -237,7 +238,41 @@ public static class ServiceAuthorizationTable
             }),
         ["SignInLinks.IssueAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerOnly,
             (p, a) => p.Use<SignInLinks, bool>(async s => (await s.IssueAsync(a, p.Sam)).Succeeded)),
+        // Transfers: a lead asks for their teams' wallets, finance for any; finance decides, never on its own request.
+        ["TransferService.MayDecide(Actor)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin], (_, a) => Task.FromResult(TransferService.MayDecide(a))),
+        ["TransferService.MayRequest(Actor)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin, ServiceRoles.LeadIn, ServiceRoles.LeadOut],
+            (_, a) => Task.FromResult(TransferService.MayRequest(a))),
+        ["TransferService.RequestAsync(Actor, TransferForm, CancellationToken)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin, ServiceRoles.LeadIn],
+            async (p, a) => (await p.Use<TransferService, ControlPlane.Infrastructure.Outcome<Transfer>>(async s => await s.RequestAsync(a, await PlatformTopUpAsync(p)))).Succeeded),
+        ["TransferService.ApproveAsync(Actor, Guid, String, CancellationToken)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin],
+            async (p, a) => (await p.Use<TransferService, ControlPlane.Infrastructure.Outcome<Transfer>>(async s => await s.ApproveAsync(a, await PendingPlatformTransferAsync(p), "ok"))).Succeeded),
+        ["TransferService.RejectAsync(Actor, Guid, String, CancellationToken)"] = new([ServiceRoles.Owner, ServiceRoles.FinanceAdmin],
+            async (p, a) => (await p.Use<TransferService, ControlPlane.Infrastructure.Outcome<Transfer>>(async s => await s.RejectAsync(a, await PendingPlatformTransferAsync(p), "no"))).Succeeded),
+        ["TransferQueries.ListAsync(Actor, TransferView, TransferFilter, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var id = await PendingPlatformTransferAsync(p);
+                return await p.Use<TransferQueries, bool>(async s => (await s.ListAsync(a, TransferView.History)).Any(t => t.Id == id));
+            }),
     };
+
+    /// <summary>A one-cent top-up of Platform's wallet from the unallocated budget.</summary>
+    private static async Task<TransferForm> PlatformTopUpAsync(ServiceProbe p)
+    {
+        await using var db = p.App.OpenDb();
+        var wallet = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            db.Wallets.Where(w => w.OwnerKind == WalletOwners.Team && w.OwnerId == p.Platform).Select(w => w.Id));
+        return new TransferForm { ToWalletId = wallet, Amount = 0.01m, Reason = "service walk" };
+    }
+
+    /// <summary>A new pending top-up of Platform, requested at the command line (so no walked person is its requester).</summary>
+    private static async Task<Guid> PendingPlatformTransferAsync(ServiceProbe p)
+    {
+        var form = await PlatformTopUpAsync(p);
+        var made = await p.Use<TransferService, ControlPlane.Infrastructure.Outcome<Transfer>>(async s => await s.RequestAsync(Actor.CommandLine, form));
+        Assert.True(made.Succeeded, made.Error);
+        return made.Value!.Id;
+    }
 
     public static TheoryData<string> Methods => [.. Rules.Keys];
 

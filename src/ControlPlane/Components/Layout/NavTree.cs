@@ -21,6 +21,7 @@ public static class NavTree
         new("Teams", Icons.Material.Filled.Groups, Policies.TeamsView, "/teams"),
         new("Keys", Icons.Material.Filled.Key, Policies.KeysView, "/keys"),
         new("Wallets", Icons.Material.Filled.AccountBalanceWallet, Policies.WalletsView, "/wallets"),
+        new("Transfers", Icons.Material.Filled.SwapHoriz, Policies.TransfersView, "/transfers"),
         // In this order: what happened, what callers can ask for, who serves it, what it costs.
         new("Gateway", Icons.Material.Filled.Hub, Policies.SignedIn, Pages:
         [

@@ -88,6 +88,7 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
             ["Engineering"] = engineering, ["Platform"] = platform, ["Search"] = search,
             ["Mobile"] = mobile, ["Research"] = research, ["Sales"] = sales,
         }, now);
+        DemoTransfers.Seed(db, users, now);
         await db.SaveChangesAsync(ct);
         // The demo's calls were written as a fixture, not through the batch writer: sum them as it would have.
         await rollups.RebuildAsync(now.AddDays(-DemoGateway.HistoryDays - 1), now.AddDays(1), ct);

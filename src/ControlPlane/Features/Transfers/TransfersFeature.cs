@@ -10,6 +10,7 @@ public static class TransfersFeature
     {
         builder.Services.AddOptions<TransferOptions>().BindConfiguration(TransferOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<TransferService>();
+        builder.Services.AddScoped<TransferQueries>();
         builder.Services.AddSingleton<TransferNews>();
         builder.Services.AddScoped<ITransferDesk, ChatTransferDesk>();
         builder.Services.AddClusterEvent<TransferChanged>("transfer.changed");
