@@ -80,6 +80,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/scim/v2/ServiceProviderConfig"] = [ScimToken],
         ["/scim/v2/ResourceTypes"] = [ScimToken],
         ["/scim/v2/Schemas"] = [ScimToken],
+        // Slack calls these: no session or key, Slack's request signature is checked in the handler (SlackAppTests).
+        ["/slack/commands"] = [Anonymous],
+        ["/slack/interactions"] = [Anonymous],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
