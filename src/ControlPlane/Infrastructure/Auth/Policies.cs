@@ -27,6 +27,7 @@ public static class Policies
     public const string SignInSettings = nameof(SignInSettings);
     public const string PeopleView = nameof(PeopleView);
     public const string PeopleManage = nameof(PeopleManage);
+    public const string NotificationsManage = nameof(NotificationsManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -68,6 +69,8 @@ public static class Policies
         // Everyone's e-mail, role and teams: the admins; switching people off and signing them out: Owners only.
         [PeopleView] = [Roles.Owner, Roles.Admin],
         [PeopleManage] = [Roles.Owner],
+        // Channels, who gets what and the delivery log: the roles that deal with money and run the deployment.
+        [NotificationsManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
     };
 
     public static void AddTo(AuthorizationOptions options)
