@@ -63,6 +63,7 @@ app.MapWalletsEndpoints();
 app.MapSpendHub();
 app.MapCallEndpoints();
 app.MapScimEndpoints();
+app.MapSlackEndpoints();
 app.MapShell();
 
 await app.RunAsync();

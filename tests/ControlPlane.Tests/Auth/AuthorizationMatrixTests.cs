@@ -46,6 +46,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/wallets/chargeback.csv"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
         ["/people"] = [Roles.Owner, Roles.Admin],
         ["/settings/sign-in"] = [Roles.Owner],
+        ["/notifications"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
         ["/access-denied"] = Everyone,
         ["/sign-out"] = Everyone,
         ["/_blazor"] = Everyone,
@@ -82,10 +83,13 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/scim/v2/Schemas"] = [ScimToken],
         ["/transfers"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
         ["/transfers/new"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        // Slack calls these: no session or key, Slack's request signature is checked in the handler (SlackAppTests).
+        ["/slack/commands"] = [Anonymous],
+        ["/slack/interactions"] = [Anonymous],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 

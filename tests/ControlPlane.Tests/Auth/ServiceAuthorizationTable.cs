@@ -5,6 +5,7 @@ using ControlPlane.Features.Keys;
 using ControlPlane.Features.Limits;
 using ControlPlane.Features.Live;
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Notifications;
 using ControlPlane.Features.Overview;
 using ControlPlane.Features.People;
 using ControlPlane.Features.People.Scim;
@@ -254,6 +255,42 @@ public static class ServiceAuthorizationTable
                 var id = await PendingPlatformTransferAsync(p);
                 return await p.Use<TransferQueries, bool>(async s => (await s.ListAsync(a, TransferView.History)).Any(t => t.Id == id));
             }),
+
+        // Notifications: channels, who gets what, ladders, test sends and the delivery log are the money roles'.
+        ["NotificationSettings.MayManage(Actor)"] = new(NotifyRoles, (_, a) => Task.FromResult(NotificationSettings.MayManage(a))),
+        ["NotificationSettings.ChannelsAsync(Actor, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var c = await NotifyChannelAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.ChannelsAsync(a)).Any(r => r.Id == c)); }),
+        ["NotificationSettings.ChannelFormAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var c = await NotifyChannelAsync(p); return await p.Use<NotificationSettings, bool>(async s => await s.ChannelFormAsync(a, c) is not null); }),
+        ["NotificationSettings.SaveChannelAsync(Actor, Guid?, ChannelForm, CancellationToken)"] = new(NotifyRoles,
+            (p, a) => p.Use<NotificationSettings, bool>(async s => (await s.SaveChannelAsync(a, null, NotifyForm())).Succeeded)),
+        ["NotificationSettings.DeleteChannelAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var c = await NotifyChannelAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.DeleteChannelAsync(a, c)).Succeeded); }),
+        ["NotificationSettings.SubscriptionsAsync(Actor, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var sub = await NotifySubscriptionAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.SubscriptionsAsync(a)).Any(r => r.Id == sub)); }),
+        ["NotificationSettings.AddSubscriptionAsync(Actor, SubscriptionForm, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var c = await NotifyChannelAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.AddSubscriptionAsync(a, new SubscriptionForm { ChannelId = c, AlertKind = AlertKinds.Anomaly, TeamId = p.Platform })).Succeeded); }),
+        ["NotificationSettings.RemoveSubscriptionAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var sub = await NotifySubscriptionAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.RemoveSubscriptionAsync(a, sub)).Succeeded); }),
+        // The channel's URL answers nothing: a served test send fails for the network, a refused one for the role.
+        ["NotificationSettings.SendTestAsync(Actor, Guid, String, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var c = await NotifyChannelAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.SendTestAsync(a, c, null)).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true); }),
+        ["NotificationSettings.DeliveriesAsync(Actor, DeliveryQuery, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var d = await NotifyFailedDeliveryAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.DeliveriesAsync(a, new DeliveryQuery(Take: 200))).Rows.Any(r => r.Id == d)); }),
+        ["NotificationSettings.RetryAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var d = await NotifyFailedDeliveryAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.RetryAsync(a, d)).Succeeded); }),
+        ["NotificationSettings.LadderAsync(Actor, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var step = await NotifyStepAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.LadderAsync(a)).Any(r => r.Id == step)); }),
+        ["NotificationSettings.AddStepAsync(Actor, EscalationStepForm, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var c = await NotifyChannelAsync(p); var w = await NotifyWalletAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.AddStepAsync(a, new EscalationStepForm { WalletId = w, ChannelId = c, Percent = 90 })).Succeeded); }),
+        ["NotificationSettings.RemoveStepAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var step = await NotifyStepAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.RemoveStepAsync(a, step)).Succeeded); }),
+        ["NotificationSettings.SlackLinksAsync(Actor, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var l = await NotifySlackLinkAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.SlackLinksAsync(a)).Any(r => r.Id == l)); }),
+        ["NotificationSettings.LinkSlackUserAsync(Actor, String, String, String, CancellationToken)"] = new(NotifyRoles,
+            (p, a) => p.Use<NotificationSettings, bool>(async s => (await s.LinkSlackUserAsync(a, "TWALK", NotifySlackUser(), "mia.member@acme.test")).Succeeded)),
+        ["NotificationSettings.UnlinkSlackUserAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
+            async (p, a) => { var l = await NotifySlackLinkAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.UnlinkSlackUserAsync(a, l)).Succeeded); }),
     };
 
     /// <summary>A one-cent top-up of Platform's wallet from the unallocated budget.</summary>
@@ -273,6 +310,61 @@ public static class ServiceAuthorizationTable
         Assert.True(made.Succeeded, made.Error);
         return made.Value!.Id;
     }
+
+
+    // A property, not a field: Rules above is initialised first.
+    private static string[] NotifyRoles => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin];
+
+    /// <summary>Any wallet: a ladder step changes nothing of it (the Platform wallet's limit is other rules' business).</summary>
+    private static async Task<Guid> NotifyWalletAsync(ServiceProbe p)
+    {
+        await using var db = p.App.OpenDb();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(db.Wallets.OrderBy(w => w.CreatedAt).Select(w => w.Id));
+    }
+
+    private static ChannelForm NotifyForm() => new() { Name = ServiceProbe.Unique("walk-hook"), Kind = ChannelKinds.Slack, Url = "https://127.0.0.1:1/services/walk" };
+
+    private static Task<Guid> NotifyChannelAsync(ServiceProbe p) =>
+        p.Use<NotificationSettings, Guid>(async s => { var c = await s.SaveChannelAsync(Actor.CommandLine, null, NotifyForm()); Assert.True(c.Succeeded, c.Error); return c.Value!.Id; });
+
+    private static async Task<Guid> NotifySubscriptionAsync(ServiceProbe p)
+    {
+        var channel = await NotifyChannelAsync(p);
+        return await p.Use<NotificationSettings, Guid>(async s =>
+        {
+            var sub = await s.AddSubscriptionAsync(Actor.CommandLine, new SubscriptionForm { ChannelId = channel, AlertKind = AlertKinds.Anomaly, TeamId = p.Platform });
+            Assert.True(sub.Succeeded, sub.Error);
+            return sub.Value!.Id;
+        });
+    }
+
+    private static async Task<Guid> NotifyStepAsync(ServiceProbe p)
+    {
+        var channel = await NotifyChannelAsync(p);
+        var wallet = await NotifyWalletAsync(p);
+        return await p.Use<NotificationSettings, Guid>(async s =>
+        {
+            var step = await s.AddStepAsync(Actor.CommandLine, new EscalationStepForm { WalletId = wallet, ChannelId = channel, Percent = 80 });
+            Assert.True(step.Succeeded, step.Error);
+            return step.Value!.Id;
+        });
+    }
+
+    /// <summary>A test send to a URL that answers nothing: a failed delivery in the log.</summary>
+    private static async Task<Guid> NotifyFailedDeliveryAsync(ServiceProbe p)
+    {
+        var channel = await NotifyChannelAsync(p);
+        return await p.Use<NotificationSettings, Guid>(async s =>
+        {
+            Assert.False((await s.SendTestAsync(Actor.CommandLine, channel, null)).Succeeded);
+            return (await s.DeliveriesAsync(Actor.CommandLine, new DeliveryQuery(DeliveryStatuses.Failed, Take: 200))).Rows.First(r => r.Channel.StartsWith("walk-hook", StringComparison.Ordinal)).Id;
+        });
+    }
+
+    private static string NotifySlackUser() => "U" + Guid.NewGuid().ToString("N")[..10].ToUpperInvariant();
+
+    private static Task<Guid> NotifySlackLinkAsync(ServiceProbe p) =>
+        p.Use<NotificationSettings, Guid>(async s => { var l = await s.LinkSlackUserAsync(Actor.CommandLine, "TWALK", NotifySlackUser(), "mia.member@acme.test"); Assert.True(l.Succeeded, l.Error); return l.Value!.Id; });
 
     public static TheoryData<string> Methods => [.. Rules.Keys];
 

@@ -27,6 +27,9 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
     public static readonly Actor Admin = new(null, "admin@test.example", Roles.Admin);
 
     public ManualClock Clock { get; } = new(DateTimeOffset.UtcNow);
+    public const string SlackSecret = "8f742231b10e8888abcd99yyyzzz85a5";
+    /// <summary>The transfers feature as the Slack app sees it: records what it was asked, answers as told.</summary>
+    public RecordingDesk Desk { get; } = new();
     public AppFactory App { get; private set; } = default!;
 
     public static readonly TimeSpan Backoff = TimeSpan.FromMinutes(1);
@@ -41,9 +44,14 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
             ["Notifications:DedupWindow"] = DedupWindow.ToString(),
             ["Notifications:MaxAttempts"] = "3",
             ["Notifications:PublicBaseUrl"] = "https://ai.example.com",
+            ["Notifications:SlackSigningSecret"] = SlackSecret,
         })
         {
-            TestServices = s => s.AddSingleton<TimeProvider>(Clock),
+            TestServices = s =>
+            {
+                s.AddSingleton<TimeProvider>(Clock);
+                s.AddSingleton<ITransferDesk>(Desk);
+            },
         };
         _ = App.Server;
         await using var db = App.OpenDb();
@@ -103,3 +111,33 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
 public sealed class SqliteNotificationsApp() : NotificationsApp(DatabaseProvider.Sqlite);
 
 public sealed class PostgresNotificationsApp() : NotificationsApp(DatabaseProvider.Postgres);
+
+/// <summary>A transfer desk that records each request (who, what) and answers with canned outcomes.</summary>
+public sealed class RecordingDesk : ITransferDesk
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
+
+    public Task<IReadOnlyList<DeskBalance>> BalancesAsync(Guid userId, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"balances {userId}");
+        return Task.FromResult<IReadOnlyList<DeskBalance>>([new DeskBalance(Guid.NewGuid(), "Team Search", 1000m, 250.5m, 749.5m, new DateTime(2026, 12, 31, 0, 0, 0, DateTimeKind.Utc))]);
+    }
+
+    public Task<DeskOutcome> RequestAsync(Guid userId, decimal amount, string reason, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"request {userId} {amount} {reason}"));
+        return Task.FromResult(new DeskOutcome(true, $"Requested {amount} USD: waiting for a finance admin.", Guid.NewGuid()));
+    }
+
+    public Task<DeskOutcome> ApproveAsync(Guid userId, Guid transferId, string? comment, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"approve {userId} {transferId} {comment}");
+        return Task.FromResult(new DeskOutcome(true, "Approved.", transferId));
+    }
+
+    public Task<DeskOutcome> RejectAsync(Guid userId, Guid transferId, string? comment, CancellationToken cancellationToken = default)
+    {
+        Calls.Enqueue($"reject {userId} {transferId} {comment}");
+        return Task.FromResult(new DeskOutcome(true, "Rejected.", transferId));
+    }
+}

@@ -34,6 +34,7 @@ public static class NavTree
         new("Audit", Icons.Material.Filled.Policy, Policies.AuditView, "/audit"),
         new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),
         new("Sign-in settings", Icons.Material.Filled.Fingerprint, Policies.SignInSettings, "/settings/sign-in"),
+        new("Notifications", Icons.Material.Filled.NotificationsActive, Policies.NotificationsManage, "/notifications"),
     ];
 
     /// <summary>

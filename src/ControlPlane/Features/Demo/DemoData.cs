@@ -13,7 +13,8 @@ namespace ControlPlane.Features.Demo;
 /// in every role, and keys (one revoked, one expiring). Teams and keys are made through their features' services,
 /// so the demo also fills the audit chain the way real use does.
 /// </summary>
-public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, KeyService keys, CallRollups rollups, TimeProvider clock)
+public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, KeyService keys, CallRollups rollups, TimeProvider clock,
+    Notifications.ChannelSecrets channelSecrets)
 {
     public const string OrganizationName = "Acme Robotics";
     private static readonly Actor Seeder = new(null, "system:demo-data", Roles.Owner);
@@ -89,6 +90,8 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
             ["Mobile"] = mobile, ["Research"] = research, ["Sales"] = sales,
         }, now);
         DemoTransfers.Seed(db, users, now);
+        await db.SaveChangesAsync(ct);
+        await DemoNotifications.SeedAsync(db, channelSecrets, search, now, ct);
         await db.SaveChangesAsync(ct);
         // The demo's calls were written as a fixture, not through the batch writer: sum them as it would have.
         await rollups.RebuildAsync(now.AddDays(-DemoGateway.HistoryDays - 1), now.AddDays(1), ct);

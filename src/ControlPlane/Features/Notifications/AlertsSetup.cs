@@ -12,6 +12,7 @@ public static class AlertsSetup
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddScoped<AlertAudience>();
         builder.Services.AddScoped<NotificationSettings>();
+        builder.Services.AddScoped<NotificationChoices>();
         builder.Services.AddSingleton<ChannelAlerts>();
         builder.Services.AddSingleton<IAlerts>(sp => sp.GetRequiredService<ChannelAlerts>());
         builder.Services.AddHostedService<DeliveryWorker>();

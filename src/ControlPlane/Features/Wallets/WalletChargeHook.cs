@@ -1,4 +1,5 @@
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Notifications;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Infrastructure.Live;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace ControlPlane.Features.Wallets;
 /// open (or normally returned) lease moves money held → spent; on a swept lease (its remainder already went back) or
 /// an unlimited wallet, budget → spent. Events are published only once the transaction committed.
 /// </summary>
-internal sealed class WalletChargeHook(EventBus events, WalletStandings standings, TimeProvider clock) : ICallBatchHook
+internal sealed class WalletChargeHook(EventBus events, WalletStandings standings, IAlerts alerts, TimeProvider clock) : ICallBatchHook
 {
     private readonly record struct Leg(Guid CallId, DateTime At, decimal Amount);
 
@@ -51,7 +52,12 @@ internal sealed class WalletChargeHook(EventBus events, WalletStandings standing
         return () =>
         {
             foreach (var wallet in charged) standings.Forget(wallet);
-            foreach (var e in announced) events.Publish(e);
+            foreach (var e in announced)
+            {
+                events.Publish(e);
+                // Off the writer's path: RaiseAsync only queues rows (and never throws); the channels send later.
+                _ = Task.Run(() => alerts.RaiseAsync(WalletAlerts.For(e)));
+            }
         };
     }
 
@@ -80,7 +86,7 @@ internal sealed class WalletChargeHook(EventBus events, WalletStandings standing
     private async Task<IReadOnlyList<WalletThresholdCrossed>> AnnounceThresholdsAsync(ControlPlaneDb db, Guid walletId, CancellationToken ct)
     {
         var w = await db.Wallets.AsNoTracking().Where(x => x.Id == walletId)
-            .Select(x => new { x.Name, x.Limit, x.Spent, x.Thresholds, x.AnnouncedThreshold, x.PeriodStart }).FirstOrDefaultAsync(ct);
+            .Select(x => new { x.Name, x.Limit, x.Spent, x.Thresholds, x.AnnouncedThreshold, x.PeriodStart, x.OwnerKind, x.OwnerId }).FirstOrDefaultAsync(ct);
         if (w?.Limit is not { } limit || limit <= 0) return [];
         var percent = w.Spent / limit * 100m;
         var crossed = WalletRules.ParseThresholds(w.Thresholds).Where(t => t > w.AnnouncedThreshold && percent >= t).ToList();
@@ -97,11 +103,21 @@ internal sealed class WalletChargeHook(EventBus events, WalletStandings standing
             var kind = threshold >= 100 ? WalletEventKinds.Exhausted : WalletEventKinds.Threshold;
             var message = threshold >= 100 ? $"'{w.Name}' has spent its whole limit of {limit:0.##} USD." : $"'{w.Name}' has spent {threshold} % of its {limit:0.##} USD limit.";
             db.WalletEvents.Add(new WalletEvent { Id = Guid.CreateVersion7(), WalletId = walletId, Kind = kind, Threshold = threshold, PeriodStart = w.PeriodStart, At = now, Message = message });
-            announced.Add(new WalletThresholdCrossed(walletId, w.Name, threshold, message));
+            announced.Add(new WalletThresholdCrossed(walletId, w.Name, threshold, message)
+            {
+                TeamId = w.OwnerKind == WalletOwners.Team ? w.OwnerId : null, PeriodStart = w.PeriodStart, Limit = limit, Spent = w.Spent,
+            });
         }
         return announced;
     }
 }
 
 /// <summary>A wallet crossed a threshold (or 100 %: exhausted) this period. Notifications send it.</summary>
-public sealed record WalletThresholdCrossed(Guid WalletId, string WalletName, int Threshold, string Message);
+public sealed record WalletThresholdCrossed(Guid WalletId, string WalletName, int Threshold, string Message)
+{
+    /// <summary>The team whose wallet it is (its leads are the alert's first audience); null for other owners.</summary>
+    public Guid? TeamId { get; init; }
+    public DateTime PeriodStart { get; init; }
+    public decimal Limit { get; init; }
+    public decimal Spent { get; init; }
+}

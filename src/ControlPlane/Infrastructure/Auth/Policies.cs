@@ -28,6 +28,7 @@ public static class Policies
     public const string PeopleView = nameof(PeopleView);
     public const string PeopleManage = nameof(PeopleManage);
     public const string TransfersView = nameof(TransfersView);
+    public const string NotificationsManage = nameof(NotificationsManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -71,6 +72,8 @@ public static class Policies
         [PeopleManage] = [Roles.Owner],
         // Budget transfers: who manages or checks money; asking and deciding are checked by TransferService.
         [TransfersView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        // Channels, who gets what and the delivery log: the roles that deal with money and run the deployment.
+        [NotificationsManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
     };
 
     public static void AddTo(AuthorizationOptions options)
