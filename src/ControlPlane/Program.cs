@@ -61,6 +61,7 @@ app.MapWalletsEndpoints();
 app.MapSpendHub();
 app.MapCallEndpoints();
 app.MapScimEndpoints();
+app.MapAuditEndpoints();
 app.MapShell();
 
 await app.RunAsync();
