@@ -64,6 +64,7 @@ app.MapSpendHub();
 app.MapCallEndpoints();
 app.MapScimEndpoints();
 app.MapSlackEndpoints();
+app.MapAuditEndpoints();
 app.MapShell();
 
 await app.RunAsync();

@@ -19,6 +19,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Keys", "ControlPlane.Features.Limits", "ControlPlane.Features.Teams", "ControlPlane.Features.Projects",
         "ControlPlane.Features.People", "ControlPlane.Features.People.Scim", "ControlPlane.Features.Wallets", "ControlPlane.Features.Metering",
         "ControlPlane.Features.Gateway.Providers", "ControlPlane.Features.Gateway.Catalogue", "ControlPlane.Features.SignInSettings",
+        "ControlPlane.Features.Transfers", "ControlPlane.Features.Notifications",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -45,6 +46,19 @@ public static class AuditCoverageTable
         ["ScimTokens.CreateAsync(Actor, String, CancellationToken)"] = "scim.token_created",
         ["ScimTokens.RevokeAsync(Actor, Guid, CancellationToken)"] = "scim.token_revoked",
         ["SignInLinks.IssueAsync(Actor, Guid, CancellationToken)"] = "user.sign_in_link.created",
+        ["TransferService.RequestAsync(Actor, TransferForm, CancellationToken)"] = "transfer.requested",
+        ["TransferService.ApproveAsync(Actor, Guid, String, CancellationToken)"] = "transfer.approv",
+        ["TransferService.RejectAsync(Actor, Guid, String, CancellationToken)"] = "transfer.rejected",
+        ["NotificationSettings.SaveChannelAsync(Actor, Guid?, ChannelForm, CancellationToken)"] = "notification.channel.created",
+        ["NotificationSettings.DeleteChannelAsync(Actor, Guid, CancellationToken)"] = "notification.channel.deleted",
+        ["NotificationSettings.AddSubscriptionAsync(Actor, SubscriptionForm, CancellationToken)"] = "notification.subscription.added",
+        ["NotificationSettings.RemoveSubscriptionAsync(Actor, Guid, CancellationToken)"] = "notification.subscription.removed",
+        ["NotificationSettings.SendTestAsync(Actor, Guid, String, CancellationToken)"] = "notification.channel.tested",
+        ["NotificationSettings.RetryAsync(Actor, Guid, CancellationToken)"] = "notification.delivery.retried",
+        ["NotificationSettings.AddStepAsync(Actor, EscalationStepForm, CancellationToken)"] = "notification.escalation.added",
+        ["NotificationSettings.RemoveStepAsync(Actor, Guid, CancellationToken)"] = "notification.escalation.removed",
+        ["NotificationSettings.LinkSlackUserAsync(Actor, String, String, String, CancellationToken)"] = "notification.slack.linked",
+        ["NotificationSettings.UnlinkSlackUserAsync(Actor, Guid, CancellationToken)"] = "notification.slack.unlinked",
     };
 
     /// <summary>Methods that change nothing (reads, permission checks, a connection test), so append nothing.</summary>
@@ -71,5 +85,15 @@ public static class AuditCoverageTable
         "CallQueries.ErrorClassesAsync(Actor, CancellationToken)",
         "CallDetailQueries.FindAsync(Actor, Guid, CancellationToken)",
         "CallExport.WriteCsvAsync(Stream, Actor, CallFilter, CallSort, CancellationToken)",
+        "TransferService.MayDecide(Actor)",
+        "TransferService.MayRequest(Actor)",
+        "TransferQueries.ListAsync(Actor, TransferView, TransferFilter, CancellationToken)",
+        "NotificationSettings.MayManage(Actor)",
+        "NotificationSettings.ChannelsAsync(Actor, CancellationToken)",
+        "NotificationSettings.ChannelFormAsync(Actor, Guid, CancellationToken)",
+        "NotificationSettings.SubscriptionsAsync(Actor, CancellationToken)",
+        "NotificationSettings.DeliveriesAsync(Actor, DeliveryQuery, CancellationToken)",
+        "NotificationSettings.LadderAsync(Actor, CancellationToken)",
+        "NotificationSettings.SlackLinksAsync(Actor, CancellationToken)",
     };
 }

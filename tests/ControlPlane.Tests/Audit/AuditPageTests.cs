@@ -1,7 +1,9 @@
 using Bunit;
 using ControlPlane.Features.Audit;
 using ControlPlane.Tests.Components;
+using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Audit;
 
@@ -36,7 +38,7 @@ public sealed class AuditPageTests(DashboardApp app) : DashboardContext(app), IC
         var total = await EntriesAsync();
         var rows = page.FindAll("[data-testid=audit-grid] tbody tr");
         Assert.Equal(Math.Min(total, 25), rows.Count);
-        Assert.Equal(total.ToString(System.Globalization.CultureInfo.InvariantCulture), rows[0].QuerySelector("td")!.TextContent.Trim());
+        Assert.Equal(total.ToString(System.Globalization.CultureInfo.InvariantCulture), rows[0].QuerySelector("td[data-label='#']")!.TextContent.Trim());
     }
 
     [Fact]
@@ -61,6 +63,36 @@ public sealed class AuditPageTests(DashboardApp app) : DashboardContext(app), IC
             await using var db = App.App.OpenDb();
             await db.AuditEntries.Where(e => e.Sequence == 2).ExecuteUpdateAsync(e => e.SetProperty(x => x.Details, original));
         }
+    }
+
+    [Fact]
+    public async Task Filters_from_the_URL_narrow_the_list_and_the_export_links()
+    {
+        await SignInAsAsync("aria.auditor@acme.test");
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/audit?action=key.revoked&actor=demo");
+
+        var page = Render<AuditPage>();
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=audit-grid] tbody tr td")));
+        var rows = page.FindAll("[data-testid=audit-grid] tbody tr");
+        Assert.All(rows, row => Assert.Contains("key.revoked", row.TextContent, StringComparison.Ordinal));
+        Assert.Contains("research-old", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Equal("/audit/export.json?actor=demo&action=key.revoked", page.Find("[data-testid=export-json]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task Opening_an_entry_shows_what_changed_before_and_after()
+    {
+        await SignInAsAsync("aria.auditor@acme.test");
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/audit?action=key.revoked");
+        var page = Render<AuditPage>();
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=audit-grid] tbody tr td")));
+
+        page.Find("[data-testid=audit-grid] tbody tr button").Click();
+
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=audit-diff] tbody tr"),
+            row => row.TextContent.Contains("RevokedAt", StringComparison.Ordinal) && row.TextContent.Contains("null", StringComparison.Ordinal)));
+        Assert.DoesNotContain(page.FindAll("[data-testid=audit-diff] tbody tr"), row => row.TextContent.Contains("Name", StringComparison.Ordinal));
     }
 
     private async Task<int> EntriesAsync()

@@ -33,6 +33,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/teams"] = Everyone,
         ["/keys"] = Everyone,
         ["/audit"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["/audit/export.csv"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["/audit/export.json"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         ["/calls"] = Everyone,
         ["/requests"] = Everyone,
         ["/calls/export.csv"] = Everyone,
@@ -89,7 +91,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 

@@ -25,6 +25,9 @@ public sealed class AuditChainKeys
     /// <summary>The key new entries are made with.</summary>
     public string CurrentId { get; }
 
+    /// <summary>Every key, by id (the current one and those of rotated-out certificates): what an outside verifier needs.</summary>
+    public IReadOnlyDictionary<string, byte[]> All => _keys;
+
     public byte[]? Find(string keyId) => _keys.GetValueOrDefault(keyId);
 
     public byte[] Current => _keys[CurrentId];

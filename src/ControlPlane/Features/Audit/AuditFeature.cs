@@ -8,6 +8,7 @@ public static class AuditFeature
         builder.Services.AddSingleton<AuditChainKeys>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddSingleton<AuditExport>();
         builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
             .Validate(o => o.AnchorInterval > TimeSpan.Zero, $"{AuditOptions.Section}:AnchorInterval must be positive.").ValidateOnStart();
         builder.Services.AddSingleton<AuditAnchors>();

@@ -14,11 +14,16 @@ public sealed class AuditTrail(IDbContextFactory<ControlPlaneDb> dbFactory, Audi
     }
 
     /// <summary>Entries newest first, paged in the database (the chain only grows).</summary>
-    public async Task<(IReadOnlyList<AuditEntry> Entries, int Total)> PageAsync(int page, int pageSize, CancellationToken ct = default)
+    public Task<(IReadOnlyList<AuditEntry> Entries, int Total)> PageAsync(int page, int pageSize, CancellationToken ct = default) =>
+        PageAsync(new AuditFilter(), page, pageSize, ct);
+
+    /// <summary>The entries the filter lets through, newest first, paged in the database.</summary>
+    public async Task<(IReadOnlyList<AuditEntry> Entries, int Total)> PageAsync(AuditFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var total = await db.AuditEntries.CountAsync(ct);
-        var entries = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
+        var matching = filter.Apply(db.AuditEntries.AsNoTracking());
+        var total = await matching.CountAsync(ct);
+        var entries = await matching.OrderByDescending(e => e.Sequence)
             .Skip(page * pageSize).Take(pageSize).ToListAsync(ct);
         return (entries, total);
     }

@@ -28,6 +28,9 @@ public static class CommandLine
           ControlPlane owner create <email> <name>
                                                make that person an Owner (creating them, and the organisation on a
                                                fresh install) and print a one-time sign-in link (break-glass too)
+          ControlPlane audit key               print the audit chain keys (secret) for an outside verifier
+          ControlPlane audit verify --file <export.json> --key-file <keys>
+                                               re-verify an audit export offline (docs/audit-verify.md)
           ControlPlane --help                  show this text
 
         The database comes from configuration as for the app: appsettings.json, or environment variables
@@ -35,7 +38,7 @@ public static class CommandLine
         Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
         """;
 
-    private static readonly string[] Verbs = ["migrate", "keys", "users", "owner", "seed", "scim", "help", "--help", "-h"];
+    private static readonly string[] Verbs = ["migrate", "keys", "users", "owner", "seed", "scim", "audit", "help", "--help", "-h"];
 
     /// <summary>True when the arguments name a verb rather than host settings.</summary>
     public static bool IsVerb(string[] args) => args is [var first, ..] && Verbs.Contains(first);
@@ -60,6 +63,10 @@ public static class CommandLine
                 return await WithScope(services, s => ScimCommands.CreateTokenAsync(s, provider, stdout, stderr, ct));
             case ["owner", "create", var email, var name]:
                 return await WithScope(services, s => PeopleCommands.CreateOwnerAsync(s, email, name, stdout, stderr, ct));
+            case ["audit", "key"]:
+                return await Features.Audit.AuditCommands.PrintKeysAsync(services, stdout);
+            case ["audit", "verify", .. var verifyOptions]:
+                return await Features.Audit.AuditCommands.VerifyAsync(verifyOptions, stdout, stderr, ct);
             case ["help" or "--help" or "-h", ..]:
                 await stdout.WriteLineAsync(Help);
                 return 0;
