@@ -82,6 +82,11 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/scim/v2/Schemas"] = [ScimToken],
         ["/transfers"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
         ["/transfers/new"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        // The wallet API for automation: a key, acting as its creator (Features/Transfers/WalletApiEndpoints).
+        ["/v1/wallet/balance"] = [ApiKey],
+        ["/v1/wallet/transfers"] = [ApiKey],
+        ["/v1/wallet/transfers/{id}/approve"] = [ApiKey],
+        ["/v1/wallet/transfers/{id}/reject"] = [ApiKey],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>

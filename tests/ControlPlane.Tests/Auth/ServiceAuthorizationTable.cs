@@ -254,6 +254,8 @@ public static class ServiceAuthorizationTable
                 var id = await PendingPlatformTransferAsync(p);
                 return await p.Use<TransferQueries, bool>(async s => (await s.ListAsync(a, TransferView.History)).Any(t => t.Id == id));
             }),
+        ["TeamDirectory.SetKeyTransferApiAsync(Actor, Guid, Boolean, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.SetKeyTransferApiAsync(a, p.Platform, false, false)).Succeeded)),
     };
 
     /// <summary>A one-cent top-up of Platform's wallet from the unallocated budget.</summary>

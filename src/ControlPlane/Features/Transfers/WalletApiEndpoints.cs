@@ -38,7 +38,7 @@ public static class WalletApiEndpoints
 
     public sealed record BalanceRow(Guid Id, string Name, string Owner, bool Shown, decimal? Limit, decimal? Spent, decimal? Held, decimal? Available, DateTime? ResetsAt);
 
-    public sealed record TransferView(Guid Id, string State, Guid? FromWalletId, Guid ToWalletId, decimal Amount, string Reason, int ApprovalsNeeded,
+    public sealed record TransferJson(Guid Id, string State, Guid? FromWalletId, Guid ToWalletId, decimal Amount, string Reason, int ApprovalsNeeded,
         string RequestedBy, DateTime RequestedAt, DateTime PendingUntil, DateTime? GrantExpiresAt, DateTime? DecidedAt);
 
     public static IEndpointRouteBuilder MapWalletApiEndpoints(this IEndpointRouteBuilder app)
@@ -162,7 +162,7 @@ public static class WalletApiEndpoints
         }
     }
 
-    private static TransferView ViewOf(Transfer t) => new(t.Id, t.State, t.FromWalletId, t.ToWalletId, t.Amount, t.Reason, t.ApprovalsNeeded,
+    private static TransferJson ViewOf(Transfer t) => new(t.Id, t.State, t.FromWalletId, t.ToWalletId, t.Amount, t.Reason, t.ApprovalsNeeded,
         t.RequestedBy, t.RequestedAt, t.PendingUntil, t.GrantExpiresAt, t.DecidedAt);
 
     private static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "Not allowed", detail);
