@@ -27,6 +27,8 @@ internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
         team.ToTable("teams");
         team.HasKey(t => t.Id);
         team.Property(t => t.Name).HasMaxLength(100);
+        team.Property(t => t.AllowKeyTransferRequests).HasDefaultValue(false);
+        team.Property(t => t.AllowKeyTransferDecisions).HasDefaultValue(false);
         // Names are unique in an organisation so that people and the CLI can name a team unambiguously.
         team.HasIndex(t => new { t.OrganizationId, t.Name }).IsUnique();
         team.HasIndex(t => t.ParentTeamId);
