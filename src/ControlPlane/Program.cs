@@ -60,6 +60,7 @@ app.MapHealthEndpoints();
 app.MapAuthEndpoints();
 app.MapGatewayEndpoints();
 app.MapWalletsEndpoints();
+app.MapWalletApiEndpoints();
 app.MapSpendHub();
 app.MapCallEndpoints();
 app.MapScimEndpoints();

@@ -29,6 +29,7 @@ public static class AuditCoverageTable
         ["TeamDirectory.SetPayloadRetentionAsync(Actor, Guid, Int32?, CancellationToken)"] = "team.payload_retention",
         ["TeamDirectory.AddMemberAsync(Actor, Guid, Guid, String, CancellationToken)"] = "team.member_added",
         ["TeamDirectory.RemoveMemberAsync(Actor, Guid, Guid, CancellationToken)"] = "team.member_removed",
+        ["TeamDirectory.SetKeyTransferApiAsync(Actor, Guid, Boolean, Boolean, CancellationToken)"] = "team.key_transfer_api",
         ["ProjectService.CreateAsync(Actor, Guid, String, CancellationToken)"] = "project.created",
         ["KeyService.CreateAsync(Actor, Guid, String, DateTime?, CancellationToken)"] = "key.created",
         ["KeyService.CreateAsync(Actor, Guid, String, DateTime?, Guid?, CancellationToken)"] = "key.created",

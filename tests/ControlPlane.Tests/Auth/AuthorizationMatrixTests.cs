@@ -88,6 +88,11 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         // Slack calls these: no session or key, Slack's request signature is checked in the handler (SlackAppTests).
         ["/slack/commands"] = [Anonymous],
         ["/slack/interactions"] = [Anonymous],
+        // The wallet API for automation: a key, acting as its creator (Features/Transfers/WalletApiEndpoints).
+        ["/v1/wallet/balance"] = [ApiKey],
+        ["/v1/wallet/transfers"] = [ApiKey],
+        ["/v1/wallet/transfers/{id}/approve"] = [ApiKey],
+        ["/v1/wallet/transfers/{id}/reject"] = [ApiKey],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>

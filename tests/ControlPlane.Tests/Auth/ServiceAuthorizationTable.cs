@@ -291,6 +291,8 @@ public static class ServiceAuthorizationTable
             (p, a) => p.Use<NotificationSettings, bool>(async s => (await s.LinkSlackUserAsync(a, "TWALK", NotifySlackUser(), "mia.member@acme.test")).Succeeded)),
         ["NotificationSettings.UnlinkSlackUserAsync(Actor, Guid, CancellationToken)"] = new(NotifyRoles,
             async (p, a) => { var l = await NotifySlackLinkAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.UnlinkSlackUserAsync(a, l)).Succeeded); }),
+        ["TeamDirectory.SetKeyTransferApiAsync(Actor, Guid, Boolean, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.SetKeyTransferApiAsync(a, p.Platform, false, false)).Succeeded)),
     };
 
     /// <summary>A one-cent top-up of Platform's wallet from the unallocated budget.</summary>

@@ -14,6 +14,10 @@ public sealed class Team
     public DateTime CreatedAt { get; set; }
     /// <summary>Keep the prompts and completions of this team's calls this many days; null keeps none (the default).</summary>
     public int? KeepPayloadsDays { get; set; }
+    /// <summary>The team's keys may request budget transfers over the API (/v1/wallet/transfers); off by default.</summary>
+    public bool AllowKeyTransferRequests { get; set; }
+    /// <summary>The team's keys may approve or reject transfers over the API, if their creator may decide them; off by default.</summary>
+    public bool AllowKeyTransferDecisions { get; set; }
 }
 
 internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
@@ -23,6 +27,8 @@ internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
         team.ToTable("teams");
         team.HasKey(t => t.Id);
         team.Property(t => t.Name).HasMaxLength(100);
+        team.Property(t => t.AllowKeyTransferRequests).HasDefaultValue(false);
+        team.Property(t => t.AllowKeyTransferDecisions).HasDefaultValue(false);
         // Names are unique in an organisation so that people and the CLI can name a team unambiguously.
         team.HasIndex(t => new { t.OrganizationId, t.Name }).IsUnique();
         team.HasIndex(t => t.ParentTeamId);

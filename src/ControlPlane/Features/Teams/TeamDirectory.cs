@@ -112,6 +112,23 @@ public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, A
         return days;
     }
 
+    /// <summary>
+    /// What the team's keys may do with budget transfers over the API (Features/Transfers/WalletApiEndpoints): request
+    /// them, and approve or reject them (still only as far as the key's creator may). Owner and Admin only.
+    /// </summary>
+    public async Task<Outcome<Team>> SetKeyTransferApiAsync(Actor actor, Guid teamId, bool allowRequests, bool allowDecisions, CancellationToken ct = default)
+    {
+        if (!actor.CanManageAllTeams) return Outcome.Fail<Team>("Only an Owner or Admin can change what a team's keys may do with transfers.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var team = await db.Teams.FirstOrDefaultAsync(t => t.Id == teamId, ct);
+        if (team is null) return Outcome.Fail<Team>("That team no longer exists.");
+        team.AllowKeyTransferRequests = allowRequests;
+        team.AllowKeyTransferDecisions = allowDecisions;
+        await audit.SaveAsync(db, actor.Name, "team.key_transfer_api", $"team:{teamId}",
+            $"{team.Name}: keys may {(allowRequests ? "" : "not ")}request transfers and may {(allowDecisions ? "" : "not ")}decide them", ct);
+        return team;
+    }
+
     public async Task<Outcome<TeamMembership>> AddMemberAsync(Actor actor, Guid teamId, Guid userId, string role, CancellationToken ct = default)
     {
         if (!actor.CanManageAllTeams) return Outcome.Fail<TeamMembership>("Only an Owner or Admin can change team members.");
