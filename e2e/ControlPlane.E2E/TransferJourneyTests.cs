@@ -117,6 +117,8 @@ public sealed class TransferJourneyTests(RunningApp app, BrowserFixture browser,
             var body = await again.Content.ReadAsStringAsync();
             Assert.True((int)again.StatusCode != 402, $"still refused for budget: {body}");
             Assert.DoesNotContain("budget_exhausted", body, StringComparison.Ordinal);
+            // Refused by (or unreachable at) the provider: proof it was held and sent, whatever the network allows.
+            Assert.Contains("The provider anthropic", body, StringComparison.Ordinal);
             output.WriteLine($"after the transfer: {(int)again.StatusCode} {body}");
         }
 
