@@ -110,17 +110,8 @@ public sealed class TransferJourneyTests(RunningApp app, BrowserFixture browser,
         await lead.GoToAsync("/wallets");
         await Expect(WalletRow(lead.Page, "Team Search").GetByTestId("wallet-limit-value")).ToHaveTextAsync(Usd(before + amount));
 
-        // The same call now gets past the budget: the gateway sends it on to the provider (which the e2e app has
-        // no route to, so it fails there, not at the budget).
-        using (var again = await gateway.PostAsync("/v1/chat/completions", new StringContent(BigCall, Encoding.UTF8, "application/json")))
-        {
-            var body = await again.Content.ReadAsStringAsync();
-            Assert.True((int)again.StatusCode != 402, $"still refused for budget: {body}");
-            Assert.DoesNotContain("budget_exhausted", body, StringComparison.Ordinal);
-            // Refused by (or unreachable at) the provider: proof it was held and sent, whatever the network allows.
-            Assert.Contains("The provider anthropic", body, StringComparison.Ordinal);
-            output.WriteLine($"after the transfer: {(int)again.StatusCode} {body}");
-        }
+        // No call after the approval: the e2e app's providers are the demo's real hosts, and tests send nothing
+        // beyond 127.0.0.0/8 (not even a name lookup). The limit above is what the budget check reads.
 
         // The audit chain has both, for the transfer's target.
         lead.AssertNoBrowserErrors();
