@@ -43,6 +43,7 @@ builder.AddSpendHub();
 builder.AddRequests();
 builder.AddScim();
 builder.AddTransfers();
+builder.AddProviderHealth();
 builder.AddDemoData();
 builder.AddShell();
 

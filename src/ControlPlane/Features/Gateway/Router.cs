@@ -16,7 +16,11 @@ public sealed record RoutePlan(string Alias, IReadOnlyList<(RouteTarget Target, 
 
     public int Choices { get; init; } = 1;
 
-    public string Reason => $"alias '{Alias}' → {Describe(0)}" + (Targets.Count > 1 ? $" ({Targets.Count - 1} fallback{(Targets.Count > 2 ? "s" : "")})" : "");
+    /// <summary>Providers of the alias left out because the health poller found them down (another target was up).</summary>
+    public IReadOnlyList<string> SkippedDown { get; init; } = [];
+
+    public string Reason => $"alias '{Alias}' → {Describe(0)}" + (Targets.Count > 1 ? $" ({Targets.Count - 1} fallback{(Targets.Count > 2 ? "s" : "")})" : "")
+        + (SkippedDown.Count > 0 ? $" (skipped {string.Join(", ", SkippedDown)}: down)" : "");
 
     public string ReasonFor(int index, IReadOnlyList<string> failedOver) =>
         index == 0 ? Reason : $"alias '{Alias}' → {Describe(index)} after failover ({string.Join("; ", failedOver)})";
@@ -55,6 +59,7 @@ public static class Router
             if (catalog.Prices.TryGetRate(target.Provider.Id, target.UpstreamModel, now, out var rate)) targets.Add((target, rate));
             else if (options.UnpricedModels == UnpricedModelPolicy.AllowAndFlag) targets.Add((target, null));
         }
+        var skipped = SkipDown(targets, catalog.Down);
         if (targets.Count == 0)
             return Refuse(403, "permission_error", $"The model '{info.Model}' has no price in the price book, so ControlPlane refuses it rather than cost it at $0. An admin can add its price.", "unpriced_model", "model_not_priced");
 
@@ -69,7 +74,19 @@ public static class Router
             inputBound = Math.Max(inputBound, input);
             if (rate is not null) worstCase = Math.Max(worstCase, rate.WorstCaseOf(input, maxOutput * choices, cacheWrites: target.Provider.Kind == ProviderKinds.Anthropic));
         }
-        return (new RoutePlan(entry.Alias, targets, worstCase, maxOutput) { InputTokensBound = inputBound, Choices = choices }, null);
+        return (new RoutePlan(entry.Alias, targets, worstCase, maxOutput) { InputTokensBound = inputBound, Choices = choices, SkippedDown = skipped }, null);
+    }
+
+    /// <summary>
+    /// Drops the targets of providers that are down while at least one target is not: failing over to a provider known
+    /// to be down only costs the caller time. When every target is down they all stay (the poller may be behind).
+    /// </summary>
+    private static List<string> SkipDown(List<(RouteTarget Target, PriceRate? Rate)> targets, IReadOnlySet<Guid> down)
+    {
+        if (down.Count == 0 || targets.TrueForAll(t => down.Contains(t.Target.Provider.Id))) return [];
+        var skipped = targets.Where(t => down.Contains(t.Target.Provider.Id)).Select(t => t.Target.Provider.Name).Distinct().ToList();
+        targets.RemoveAll(t => down.Contains(t.Target.Provider.Id));
+        return skipped;
     }
 
     /// <summary>Targets of one alias often share an encoding: count the text once per tokenizer.</summary>

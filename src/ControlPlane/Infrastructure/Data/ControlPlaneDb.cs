@@ -37,6 +37,8 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<CallRollup> CallRollups => Set<CallRollup>();
     public DbSet<Transfer> Transfers => Set<Transfer>();
     public DbSet<TransferApproval> TransferApprovals => Set<TransferApproval>();
+    public DbSet<ProviderHealthRecord> ProviderHealth => Set<ProviderHealthRecord>();
+    public DbSet<OfferedModel> OfferedModels => Set<OfferedModel>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

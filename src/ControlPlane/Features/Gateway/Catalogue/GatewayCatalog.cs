@@ -33,11 +33,31 @@ public sealed record CatalogEntry(string Alias, string Kind, int ContextWindow, 
 /// </summary>
 public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, ProviderSecrets secrets)
 {
+    private static readonly IReadOnlySet<Guid> NoneDown = new HashSet<Guid>();
+    private readonly Lock _swap = new();
     private volatile Snapshot _current = new(new Dictionary<string, CatalogEntry>(StringComparer.Ordinal), PriceBook.Empty);
+    private IReadOnlySet<Guid> _down = NoneDown;
 
-    public sealed record Snapshot(IReadOnlyDictionary<string, CatalogEntry> Models, PriceBook Prices);
+    /// <summary>
+    /// <see cref="Down"/>: the providers the health poller found down, which the router skips while another target of
+    /// the alias is up (set by <see cref="ProviderHealthBoard"/>, kept across reloads).
+    /// </summary>
+    public sealed record Snapshot(IReadOnlyDictionary<string, CatalogEntry> Models, PriceBook Prices)
+    {
+        public IReadOnlySet<Guid> Down { get; init; } = NoneDown;
+    }
 
     public Snapshot Current => _current;
+
+    /// <summary>Swaps in the set of providers that are down; a reload running at the same time keeps it.</summary>
+    public void SetDown(IReadOnlySet<Guid> down)
+    {
+        lock (_swap)
+        {
+            _down = down;
+            _current = _current with { Down = down };
+        }
+    }
 
     public async Task ReloadAsync(CancellationToken ct = default)
     {
@@ -52,7 +72,7 @@ public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, 
             m.Alias, m.Kind, m.ContextWindow, m.SupportsTools, m.SupportsVision,
             [.. targets[m.Id].OrderBy(t => t.Priority).Where(t => providers.ContainsKey(t.ProviderId))
                 .Select(t => new RouteTarget(providers[t.ProviderId], t.UpstreamModel))]), StringComparer.Ordinal);
-        _current = new Snapshot(entries, new PriceBook(prices));
+        lock (_swap) _current = new Snapshot(entries, new PriceBook(prices)) { Down = _down };
     }
 
     private ProviderEndpoint ToEndpoint(Provider p) => ToEndpoint(p, secrets);

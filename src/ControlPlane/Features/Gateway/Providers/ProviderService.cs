@@ -189,10 +189,18 @@ public sealed class ProviderService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var provider = await db.Providers.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
         if (provider is null) return new ConnectionCheck(false, null, 0, "That provider no longer exists.", [], ConnectionFailures.NotFound);
-        var endpoint = GatewayCatalog.ToEndpoint(provider, secrets);
+        return await ProbeAsync(clients, GatewayCatalog.ToEndpoint(provider, secrets), Math.Max(5, provider.FirstByteTimeoutSeconds), options.Value.MaxProviderResponseBytes, ct);
+    }
+
+    /// <summary>
+    /// Lists the provider's models with its own credentials through its own client (address policy at connect time, no
+    /// redirects), waiting at most <paramref name="waitSeconds"/> and reading at most <paramref name="maxBytes"/>:
+    /// test connection, the health poller and the model list sync all ask this way.
+    /// </summary>
+    internal static async Task<ConnectionCheck> ProbeAsync(ProviderClients clients, ProviderEndpoint endpoint, int waitSeconds, int maxBytes, CancellationToken ct)
+    {
         var started = Stopwatch.GetTimestamp();
         long Elapsed() => (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var waitSeconds = Math.Max(5, provider.FirstByteTimeoutSeconds);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -206,7 +214,7 @@ public sealed class ProviderService(
                     $"Redirect: the provider answered HTTP {status}{RedirectTarget(response)}; redirects are not followed. Set the base URL to the final address.", [], ConnectionFailures.Redirect);
             if (!response.IsSuccessStatusCode)
                 return new ConnectionCheck(false, status, elapsed, $"HTTP {status} {response.ReasonPhrase}: {HttpMeaning(status)}", [], ConnectionFailures.Http);
-            var body = await GatewayErrors.ReadCappedAsync(response, options.Value.MaxProviderResponseBytes, timeout.Token, "model list");
+            var body = await GatewayErrors.ReadCappedAsync(response, maxBytes, timeout.Token, "model list");
             var models = ModelNames(body);
             return new ConnectionCheck(true, status, elapsed, $"Connected in {elapsed} ms; {models.Count} model(s) listed.", models);
         }
