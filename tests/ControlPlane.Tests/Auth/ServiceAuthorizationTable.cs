@@ -293,6 +293,12 @@ public static class ServiceAuthorizationTable
             async (p, a) => { var l = await NotifySlackLinkAsync(p); return await p.Use<NotificationSettings, bool>(async s => (await s.UnlinkSlackUserAsync(a, l)).Succeeded); }),
         ["TeamDirectory.SetKeyTransferApiAsync(Actor, Guid, Boolean, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
             (p, a) => p.Use<TeamDirectory, bool>(async s => (await s.SetKeyTransferApiAsync(a, p.Platform, false, false)).Succeeded)),
+        ["OfferedModels.SyncNowAsync(Actor, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<OfferedModels, bool>(async s => (await s.SyncNowAsync(a)).Succeeded)),
+        ["OfferedModels.AcceptAsync(Actor, Guid, OfferAcceptance, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<OfferedModels, bool>(async s => (await s.AcceptAsync(a, Guid.NewGuid(), new OfferAcceptance { Alias = "a", InputPerMillion = 1m, OutputPerMillion = 1m })).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true)),
+        ["OfferedModels.DismissAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<OfferedModels, bool>(async s => (await s.DismissAsync(a, Guid.NewGuid())).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true)),
     };
 
     /// <summary>A one-cent top-up of Platform's wallet from the unallocated budget.</summary>

@@ -1,5 +1,6 @@
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.Metering.Rollups;
+using ControlPlane.Infrastructure.Jobs;
 
 namespace ControlPlane.Features.Overview;
 
@@ -21,6 +22,7 @@ public static class OverviewFeature
         builder.Services.AddScoped<TopSpenders>();
         builder.Services.AddScoped<WalletWatch>();
         builder.Services.AddScoped<SpendAnomalies>();
+        builder.Services.AddScheduledJob<AnomalyAlerts>(AnomalyAlerts.JobId, "5 * * * *", "Anomaly alerts: unusual spend per key and team");
         return builder;
     }
 }

@@ -10,7 +10,14 @@ namespace ControlPlane.Features.Overview;
 public readonly record struct HourSums(decimal Cost, long Calls);
 
 /// <summary>An hour whose spend or calls were far above the subject's usual pattern, and why.</summary>
-public sealed record SpendAnomaly(string Subject, string SubjectKind, DateTime Hour, double Z, string Reason);
+public sealed record SpendAnomaly(string Subject, string SubjectKind, DateTime Hour, double Z, string Reason)
+{
+    /// <summary>The key's or the team's id (set by <see cref="SpendAnomalies"/>).</summary>
+    public Guid? SubjectId { get; init; }
+
+    /// <summary>The team the anomaly concerns: the team itself, or the key's team.</summary>
+    public Guid? TeamId { get; init; }
+}
 
 /// <summary>
 /// When an hour counts as an anomaly: its value is at least <see cref="Threshold"/> standard deviations above the mean
@@ -94,7 +101,11 @@ public sealed class SpendAnomalies(IDbContextFactory<ControlPlaneDb> dbFactory, 
     public const int EvaluatedHours = 24;
     public const int Listed = 6;
 
-    public async Task<IReadOnlyList<SpendAnomaly>> ReadAsync(OverviewScope scope, AnomalyRules? rules = null, CancellationToken ct = default)
+    public async Task<IReadOnlyList<SpendAnomaly>> ReadAsync(OverviewScope scope, AnomalyRules? rules = null, CancellationToken ct = default) =>
+        [.. (await FindAsync(scope, rules, ct)).OrderByDescending(a => a.Z).ThenBy(a => a.Subject, StringComparer.Ordinal).Take(Listed)];
+
+    /// <summary>Every anomaly of the last 24 hours within the scope, each with its subject's id and team (the anomaly alerts' input).</summary>
+    public async Task<IReadOnlyList<SpendAnomaly>> FindAsync(OverviewScope scope, AnomalyRules? rules = null, CancellationToken ct = default)
     {
         rules ??= AnomalyRules.Default;
         var now = RollupGrain.BucketOf(RollupGrain.Hour, clock.GetUtcNow().UtcDateTime);
@@ -105,10 +116,11 @@ public sealed class SpendAnomalies(IDbContextFactory<ControlPlaneDb> dbFactory, 
         var byKey = await rows.GroupBy(r => new { r.KeyId, r.Bucket })
             .Select(g => new { Id = g.Key.KeyId, g.Key.Bucket, Cost = g.Sum(r => r.Cost), Calls = g.Sum(r => r.Calls) }).ToListAsync(ct);
         var found = new List<SpendAnomaly>();
-        var keyNames = await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.Name }).ToDictionaryAsync(k => k.Id, k => k.Name, ct);
+        var keyNames = await db.ApiKeys.AsNoTracking().Select(k => new { k.Id, k.Name, k.TeamId }).ToDictionaryAsync(k => k.Id, ct);
         foreach (var key in byKey.Where(k => k.Id != Guid.Empty).GroupBy(k => k.Id))
-            found.AddRange(AnomalyDetector.Find($"key {keyNames.GetValueOrDefault(key.Key, "(removed key)")}", "key", start,
-                Series(start, count, key.Select(k => (k.Bucket, new HourSums(k.Cost, k.Calls)))), EvaluatedHours, rules));
+            found.AddRange(AnomalyDetector.Find($"key {(keyNames.TryGetValue(key.Key, out var named) ? named.Name : "(removed key)")}", "key", start,
+                    Series(start, count, key.Select(k => (k.Bucket, new HourSums(k.Cost, k.Calls)))), EvaluatedHours, rules)
+                .Select(a => a with { SubjectId = key.Key, TeamId = keyNames.TryGetValue(key.Key, out var k) ? k.TeamId : null }));
         if (scope.Keys is null)
         {
             var byTeam = await rows.GroupBy(r => new { r.TeamId, r.Bucket })
@@ -116,9 +128,10 @@ public sealed class SpendAnomalies(IDbContextFactory<ControlPlaneDb> dbFactory, 
             var paths = (await teams.ListAsync(TeamScope.Everything, ct)).ToDictionary(n => n.Team.Id, n => n.Path);
             foreach (var team in byTeam.Where(t => t.Id != Guid.Empty).GroupBy(t => t.Id))
                 found.AddRange(AnomalyDetector.Find($"team {paths.GetValueOrDefault(team.Key, TeamSpendByDay.RemovedTeam)}", "team", start,
-                    Series(start, count, team.Select(t => (t.Bucket, new HourSums(t.Cost, t.Calls)))), EvaluatedHours, rules));
+                        Series(start, count, team.Select(t => (t.Bucket, new HourSums(t.Cost, t.Calls)))), EvaluatedHours, rules)
+                    .Select(a => a with { SubjectId = team.Key, TeamId = team.Key }));
         }
-        return [.. found.OrderByDescending(a => a.Z).ThenBy(a => a.Subject, StringComparer.Ordinal).Take(Listed)];
+        return found;
     }
 
     internal static HourSums[] Series(DateTime start, int count, IEnumerable<(DateTime Bucket, HourSums Sums)> buckets)

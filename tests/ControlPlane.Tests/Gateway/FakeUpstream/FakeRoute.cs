@@ -33,6 +33,7 @@ internal sealed record FakeRoute(FakeProvider Provider, FakeOperation Operation,
                 var anthropic = request.Headers.ContainsKey("x-api-key") || request.Headers.ContainsKey("anthropic-version");
                 return new(anthropic ? FakeProvider.Anthropic : FakeProvider.OpenAI, FakeOperation.ListModels);
             case "/v1beta/models" when HttpMethods.IsGet(request.Method): return new(FakeProvider.Gemini, FakeOperation.ListModels);
+            case "/openai/models" when HttpMethods.IsGet(request.Method): return new(FakeProvider.AzureOpenAI, FakeOperation.ListModels);
         }
         if (post && path.StartsWith(AzurePrefix, StringComparison.Ordinal))
         {

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Infrastructure.Jobs;
 using ControlPlane.Infrastructure.Live;
@@ -15,6 +16,8 @@ public static class ProviderHealthFeature
         builder.Services.AddClusterEvent<ProviderHealthChanged>("provider.health.changed");
         // Six fields: seconds first (sub-minute recurring jobs).
         builder.Services.AddScheduledJob<ProviderHealthPoller>(ProviderHealthPoller.JobId, "*/30 * * * * *", "Provider health: probe every enabled provider");
+        builder.Services.AddScoped<OfferedModels>();
+        builder.Services.AddScheduledJob<ModelListSync>(ModelListSync.JobId, "30 3 * * *", "Model list sync: new upstream models offered on the Models page");
         return builder;
     }
 }

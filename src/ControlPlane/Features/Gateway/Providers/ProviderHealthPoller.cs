@@ -46,7 +46,7 @@ public sealed partial class ProviderHealthPoller(
         var providers = await db.Providers.AsNoTracking().ToListAsync(cancellationToken);
         var held = await db.ProviderHealth.ToDictionaryAsync(h => h.ProviderId, cancellationToken);
         var since = now - ProviderHealthRules.CallWindow;
-        var calls = (await db.Calls.AsNoTracking().Where(c => c.At >= since && c.ProviderId != null)
+        var calls = (await db.Calls.AsNoTracking().Where(c => c.At >= since && c.At <= now && c.ProviderId != null)
                 .GroupBy(c => c.ProviderId)
                 // The call log's words for a call the provider failed (not the caller's mistakes, not our refusals).
                 .Select(g => new { Id = g.Key!.Value, Calls = g.Count(), Failed = g.Count(c => c.ErrorClass == "upstream_error" || c.ErrorClass == "upstream_unreachable" || c.ErrorClass == "upstream_timeout" || c.ErrorClass == "upstream_circuit_open") })
