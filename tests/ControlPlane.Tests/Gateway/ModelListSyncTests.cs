@@ -25,10 +25,10 @@ public abstract class ModelListSyncTests<TApp>(TApp gateway) : IDisposable where
 
     private Task<T> WithOffersAsync<T>(Func<OfferedModels, Task<T>> use) => gateway.App.WithScopeAsync(sp => use(sp.GetRequiredService<OfferedModels>()));
 
-    private Task<HttpResponseMessage> ChatAsync(string model)
+    private async Task<HttpResponseMessage> ChatAsync(string model)
     {
         using var client = gateway.Client(gateway.Key);
-        return client.PostAsync("/v1/chat/completions", new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
+        return await client.PostAsync("/v1/chat/completions", new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"));
     }
 
     [Fact]
