@@ -1,6 +1,7 @@
 using ControlPlane.Components;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
+using ControlPlane.Features.Digests;
 using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
@@ -43,6 +44,7 @@ builder.AddSpendHub();
 builder.AddRequests();
 builder.AddScim();
 builder.AddTransfers();
+builder.AddDigests();
 builder.AddDemoData();
 builder.AddShell();
 
