@@ -1,4 +1,5 @@
 using ControlPlane.Features.CallStats;
+using ControlPlane.Features.Digests;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
@@ -168,6 +169,16 @@ public static class ServiceAuthorizationTable
                 var platformWallet = await p.ExhaustedPlatformWalletAsync();
                 return await p.Use<WalletWatch, bool>(async s => (await s.ReadAsync(a)).Any(o => o.WalletId == platformWallet));
             }),
+        ["DigestBuilder.BuildAsync(Actor, DigestPeriod, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var platformWallet = await p.ExhaustedPlatformWalletAsync();
+                return await p.Use<DigestBuilder, bool>(async s => (await s.BuildAsync(a, DigestPeriod.Daily(DateTime.UtcNow))).WalletsAtRisk.Any(o => o.WalletId == platformWallet));
+            }),
+        ["DigestPreferences.CadenceOfAsync(Actor, CancellationToken)"] = new([ServiceRoles.FinanceAdmin, ServiceRoles.LeadIn, ServiceRoles.LeadOut],
+            (p, a) => p.Use<DigestPreferences, bool>(async s => await s.CadenceOfAsync(a) != DigestCadences.None)),
+        ["DigestPreferences.ChooseAsync(Actor, String, CancellationToken)"] = new([ServiceRoles.FinanceAdmin, ServiceRoles.LeadIn, ServiceRoles.LeadOut],
+            (p, a) => p.Use<DigestPreferences, bool>(async s => (await s.ChooseAsync(a, DigestCadences.Daily)).Succeeded)),
         ["TeamSpendByDay.ReadAsync(Actor, SpendRange, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
             (p, a) => p.Use<TeamSpendByDay, bool>(async s => (await s.ReadAsync(a, SpendRange.Month)).Teams.Any(t => t.TeamId == p.Platform))),
 

@@ -15,7 +15,7 @@ public sealed class DigestPreferences(IDbContextFactory<ControlPlaneDb> dbFactor
 
     public async Task<string> CadenceOfAsync(Actor actor, CancellationToken ct = default)
     {
-        if (actor.UserId is not { } id) return DigestCadences.None;
+        if (actor.UserId is not { } id || !Receives(actor.Role)) return DigestCadences.None;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Set<DigestPreference>().AsNoTracking().Where(p => p.UserId == id).Select(p => p.Cadence).FirstOrDefaultAsync(ct)
             ?? DigestCadences.Default;

@@ -30,10 +30,10 @@ public sealed record DigestReport(
         {
             var text = new StringBuilder();
             text.AppendLine($"{Audience}, {Period.Label} (UTC).");
-            text.AppendLine($"Spend: {Usd(Spend)} over {Calls} calls; {Usd(PreviousSpend)} {Period.PreviousLabel} ({Change}).");
-            Section(text, "Top models", TopModels.Where(m => m.Name != SpendBreakdown.Other).Take(Listed).Select(m => $"{m.Name} {Usd(m.Total)} ({m.Calls} calls)"));
-            Section(text, "Top keys", Top.Keys.Take(Listed).Select(k => $"{k.Name} {Usd(k.Cost)} ({k.Calls} calls)"));
-            Section(text, "Top callers", Top.Callers.Take(Listed).Select(c => $"{c.Name} {Usd(c.Cost)} ({c.Calls} calls)"));
+            text.AppendLine($"Spend: {Usd(Spend)} over {CallCount(Calls)}; {Usd(PreviousSpend)} {Period.PreviousLabel} ({Change}).");
+            Section(text, "Top models", TopModels.Where(m => m.Name != SpendBreakdown.Other).Take(Listed).Select(m => $"{m.Name} {Usd(m.Total)} ({CallCount(m.Calls)})"));
+            Section(text, "Top keys", Top.Keys.Take(Listed).Select(k => $"{k.Name} {Usd(k.Cost)} ({CallCount(k.Calls)})"));
+            Section(text, "Top callers", Top.Callers.Take(Listed).Select(c => $"{c.Name} {Usd(c.Cost)} ({CallCount(c.Calls)})"));
             Section(text, "Wallets at risk", WalletsAtRisk.Select(w =>
                 $"{w.Name} {(w.Utilisation * 100m).ToString("0", CultureInfo.InvariantCulture)} % of {Usd(w.Limit)}, {w.Forecast}"));
             Section(text, "Anomalies (last 24 hours)", Anomalies.Select(a => $"{a.Subject}: {a.Reason}"));
@@ -56,6 +56,8 @@ public sealed record DigestReport(
         Link: Period.Link, DedupKey: dedupKey, Facts: Facts, Recipients: reader is null ? null : [reader]);
 
     public static string Usd(decimal amount) => amount.ToString("$#,##0.00", CultureInfo.InvariantCulture);
+
+    public static string CallCount(long calls) => calls == 1 ? "1 call" : $"{calls.ToString(CultureInfo.InvariantCulture)} calls";
 
     private static void Section(StringBuilder text, string title, IEnumerable<string> lines)
     {
