@@ -2,6 +2,7 @@ using ControlPlane.Components;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.Digests;
+using ControlPlane.Features.FinOps;
 using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
@@ -45,6 +46,7 @@ builder.AddRequests();
 builder.AddScim();
 builder.AddTransfers();
 builder.AddDigests();
+builder.AddFinOps();
 builder.AddDemoData();
 builder.AddShell();
 

@@ -3,7 +3,10 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace ControlPlane.Infrastructure.Data.Migrations;
 
-/// <summary>Digests: each person's cadence and the digests already sent (once per reader, cadence and period).</summary>
+/// <summary>
+/// Digests: each person's cadence and the digests already sent (once per reader, cadence and period). FinOps: the cost
+/// centre of teams and wallets.
+/// </summary>
 [DbContext(typeof(ControlPlaneDb))]
 [Migration("20261202102000_DigestsAndFinOps")]
 public sealed class DigestsAndFinOps : Migration
@@ -36,10 +39,15 @@ public sealed class DigestsAndFinOps : Migration
             },
             constraints: table => table.PrimaryKey("PK_digest_sends", x => x.id));
         migrationBuilder.CreateIndex("IX_digest_sends_reader_cadence_period_start", "digest_sends", ["reader", "cadence", "period_start"], unique: true);
+
+        migrationBuilder.AddColumn<string>("cost_centre", "teams", maxLength: 40, nullable: true);
+        migrationBuilder.AddColumn<string>("cost_centre", "wallets", maxLength: 40, nullable: true);
     }
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
+        migrationBuilder.DropColumn("cost_centre", "wallets");
+        migrationBuilder.DropColumn("cost_centre", "teams");
         migrationBuilder.DropTable("digest_sends");
         migrationBuilder.DropTable("digest_preferences");
     }
