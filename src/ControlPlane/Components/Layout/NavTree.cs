@@ -36,6 +36,7 @@ public static class NavTree
         new("Sign-in settings", Icons.Material.Filled.Fingerprint, Policies.SignInSettings, "/settings/sign-in"),
         new("Notifications", Icons.Material.Filled.NotificationsActive, Policies.NotificationsManage, "/notifications"),
         new("My digest", Icons.Material.Filled.MarkEmailUnread, Policies.SignedIn, "/digests"),
+        new("FinOps exports", Icons.Material.Filled.RequestQuote, Policies.FinOps, "/finops"),
     ];
 
     /// <summary>

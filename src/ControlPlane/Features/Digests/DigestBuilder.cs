@@ -20,6 +20,6 @@ public sealed class DigestBuilder(OverviewScopes scopes, SpendBreakdown breakdow
         var unusual = await anomalies.ReadAsync(scope, ct: ct);
         var audience = scope.IsEverything ? "The whole organisation" : "Your teams and their subteams";
         return new DigestReport(period, audience, models.Sum(m => m.Total), models.Sum(m => m.Calls), before.Sum(m => m.Total),
-            models, top, atRisk, unusual);
+            models, top, atRisk, unusual, scope);
     }
 }

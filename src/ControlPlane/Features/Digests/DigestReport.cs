@@ -8,11 +8,12 @@ namespace ControlPlane.Features.Digests;
 /// <summary>
 /// One reader's digest: the period's spend and calls and the change against the period before, the top models, keys
 /// and callers, the wallets at risk with their forecast, and the anomalies of the last day: all read through the
-/// Overview's own queries, within the reader's scope.
+/// Overview's own queries, within the reader's <see cref="Scope"/>.
 /// </summary>
 public sealed record DigestReport(
     DigestPeriod Period, string Audience, decimal Spend, long Calls, decimal PreviousSpend,
-    IReadOnlyList<SpendSlice> TopModels, TopSpenderLists Top, IReadOnlyList<WalletOutlook> WalletsAtRisk, IReadOnlyList<SpendAnomaly> Anomalies)
+    IReadOnlyList<SpendSlice> TopModels, TopSpenderLists Top, IReadOnlyList<WalletOutlook> WalletsAtRisk, IReadOnlyList<SpendAnomaly> Anomalies,
+    OverviewScope Scope)
 {
     public const int Listed = 3;
 

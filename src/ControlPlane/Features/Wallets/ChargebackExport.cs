@@ -170,6 +170,9 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
         await csv.FlushAsync(ct);
     }
 
+    /// <summary>Every digit the book holds, without the trailing zeros a database adds (numeric scale), so both providers write the same file.</summary>
+    public static string Amount(decimal amount) => amount.ToString("0.############################", CultureInfo.InvariantCulture);
+
     private static async Task CentreRowAsync(CsvWriter csv, string centre, int teams, int calls, long input, long cached, long output, decimal cost, CancellationToken ct)
     {
         csv.WriteField(centre);
@@ -178,7 +181,7 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
         csv.WriteField(input, "");
         csv.WriteField(cached, "");
         csv.WriteField(output, "");
-        csv.WriteField(cost, "");
+        csv.WriteField(Amount(cost));
         await csv.EndRecordAsync(ct);
     }
 
@@ -195,7 +198,7 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
         csv.WriteField(input, "");
         csv.WriteField(cached, "");
         csv.WriteField(output, "");
-        csv.WriteField(cost, "");
+        csv.WriteField(Amount(cost));
         csv.WriteField("USD");
         await csv.EndRecordAsync(ct);
     }

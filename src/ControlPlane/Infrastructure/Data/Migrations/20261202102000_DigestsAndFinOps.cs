@@ -5,7 +5,7 @@ namespace ControlPlane.Infrastructure.Data.Migrations;
 
 /// <summary>
 /// Digests: each person's cadence and the digests already sent (once per reader, cadence and period). FinOps: the cost
-/// centre of teams and wallets.
+/// centre of teams and wallets, scheduled chargeback exports and their runs.
 /// </summary>
 [DbContext(typeof(ControlPlaneDb))]
 [Migration("20261202102000_DigestsAndFinOps")]
@@ -42,10 +42,55 @@ public sealed class DigestsAndFinOps : Migration
 
         migrationBuilder.AddColumn<string>("cost_centre", "teams", maxLength: 40, nullable: true);
         migrationBuilder.AddColumn<string>("cost_centre", "wallets", maxLength: 40, nullable: true);
+
+        migrationBuilder.CreateTable(
+            name: "chargeback_schedules",
+            columns: table => new
+            {
+                id = table.Column<Guid>(nullable: false),
+                name = table.Column<string>(maxLength: 100, nullable: false),
+                cadence = table.Column<string>(maxLength: 16, nullable: false),
+                day = table.Column<int>(nullable: false),
+                layout = table.Column<string>(maxLength: 16, nullable: false),
+                destination = table.Column<string>(maxLength: 16, nullable: false),
+                target = table.Column<string>(maxLength: 1000, nullable: false),
+                channel_id = table.Column<Guid>(nullable: true),
+                secret = table.Column<string>(nullable: true),
+                enabled = table.Column<bool>(nullable: false),
+                created_at = table.Column<DateTime>(nullable: false),
+            },
+            constraints: table => table.PrimaryKey("PK_chargeback_schedules", x => x.id));
+        migrationBuilder.CreateIndex("IX_chargeback_schedules_name", "chargeback_schedules", "name", unique: true);
+
+        migrationBuilder.CreateTable(
+            name: "chargeback_runs",
+            columns: table => new
+            {
+                id = table.Column<Guid>(nullable: false),
+                schedule_id = table.Column<Guid>(nullable: false),
+                started_at = table.Column<DateTime>(nullable: false),
+                period_from = table.Column<DateTime>(nullable: false),
+                period_to = table.Column<DateTime>(nullable: false),
+                trigger = table.Column<string>(maxLength: 16, nullable: false),
+                by = table.Column<string>(maxLength: 320, nullable: true),
+                file_name = table.Column<string>(maxLength: 200, nullable: false),
+                bytes = table.Column<int>(nullable: false),
+                where = table.Column<string>(maxLength: 1000, nullable: false),
+                ok = table.Column<bool>(nullable: false),
+                error = table.Column<string>(maxLength: 1000, nullable: true),
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("PK_chargeback_runs", x => x.id);
+                table.ForeignKey("FK_chargeback_runs_chargeback_schedules_schedule_id", x => x.schedule_id, "chargeback_schedules", "id", onDelete: ReferentialAction.Cascade);
+            });
+        migrationBuilder.CreateIndex("IX_chargeback_runs_schedule_id_period_from", "chargeback_runs", ["schedule_id", "period_from"]);
     }
 
     protected override void Down(MigrationBuilder migrationBuilder)
     {
+        migrationBuilder.DropTable("chargeback_runs");
+        migrationBuilder.DropTable("chargeback_schedules");
         migrationBuilder.DropColumn("cost_centre", "wallets");
         migrationBuilder.DropColumn("cost_centre", "teams");
         migrationBuilder.DropTable("digest_sends");
