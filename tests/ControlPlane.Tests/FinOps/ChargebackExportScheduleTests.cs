@@ -97,7 +97,7 @@ public abstract class ChargebackExportScheduleTests<TApp>(TApp fixture) where TA
         var row = Assert.Single(runs, r => r.Id == run.Value.Id);
         Assert.Equal(("manual", Finance.Name, "e-mail to ap@test.example"), (row.Trigger, row.By, row.Where));
         await using var db = App.OpenDb();
-        Assert.True(await db.AuditEntries.AnyAsync(e => e.Action == "finops.export.run" && e.Target == $"chargeback_schedule:{schedule.Id}"));
+        Assert.True(await db.AuditEntries.AnyAsync(e => e.Action == "finops.export.run" && e.Target == $"chargeback-schedule:{schedule.Id}"));
     }
 
     [Fact]

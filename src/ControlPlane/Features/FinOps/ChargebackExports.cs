@@ -80,7 +80,7 @@ public sealed class ChargebackExports(
                 break;
         }
         db.Set<ChargebackSchedule>().Add(schedule);
-        await audit.SaveAsync(db, actor.Name, "finops.export.created", $"chargeback_schedule:{schedule.Id}",
+        await audit.SaveAsync(db, actor.Name, "finops.export.created", $"chargeback-schedule:{schedule.Id}",
             $"{schedule.Name}: {schedule.Cadence} on day {schedule.Day}, {schedule.Layout}, to {schedule.Destination} {schedule.Target}", ct);
         return schedule;
     }
@@ -92,7 +92,7 @@ public sealed class ChargebackExports(
         var schedule = await db.Set<ChargebackSchedule>().FirstOrDefaultAsync(s => s.Id == scheduleId, ct);
         if (schedule is null) return Outcome.Fail<bool>("That export no longer exists.");
         db.Remove(schedule);
-        await audit.SaveAsync(db, actor.Name, "finops.export.removed", $"chargeback_schedule:{schedule.Id}", schedule.Name, ct);
+        await audit.SaveAsync(db, actor.Name, "finops.export.removed", $"chargeback-schedule:{schedule.Id}", schedule.Name, ct);
         return true;
     }
 
@@ -105,7 +105,7 @@ public sealed class ChargebackExports(
         if (schedule is null) return Outcome.Fail<ChargebackRun>("That export no longer exists.");
         var period = ExportPeriod.Last(schedule.Cadence, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
         var run = await RunAsync(db, schedule, period, "manual", actor.Name, ct);
-        await audit.SaveAsync(db, actor.Name, "finops.export.run", $"chargeback_schedule:{schedule.Id}",
+        await audit.SaveAsync(db, actor.Name, "finops.export.run", $"chargeback-schedule:{schedule.Id}",
             $"{schedule.Name} for {period.From:yyyy-MM-dd}..{period.To:yyyy-MM-dd}: {(run.Ok ? "sent" : "failed: " + run.Error)}", ct);
         return run;
     }
