@@ -1,6 +1,8 @@
 using ControlPlane.Components;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
+using ControlPlane.Features.Digests;
+using ControlPlane.Features.FinOps;
 using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
@@ -44,6 +46,8 @@ builder.AddRequests();
 builder.AddScim();
 builder.AddTransfers();
 builder.AddProviderHealth();
+builder.AddDigests();
+builder.AddFinOps();
 builder.AddDemoData();
 builder.AddShell();
 

@@ -20,6 +20,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.People", "ControlPlane.Features.People.Scim", "ControlPlane.Features.Wallets", "ControlPlane.Features.Metering",
         "ControlPlane.Features.Gateway.Providers", "ControlPlane.Features.Gateway.Catalogue", "ControlPlane.Features.SignInSettings",
         "ControlPlane.Features.Transfers", "ControlPlane.Features.Notifications",
+        "ControlPlane.Features.Digests", "ControlPlane.Features.FinOps",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -60,6 +61,12 @@ public static class AuditCoverageTable
         ["NotificationSettings.RemoveStepAsync(Actor, Guid, CancellationToken)"] = "notification.escalation.removed",
         ["NotificationSettings.LinkSlackUserAsync(Actor, String, String, String, CancellationToken)"] = "notification.slack.linked",
         ["NotificationSettings.UnlinkSlackUserAsync(Actor, Guid, CancellationToken)"] = "notification.slack.unlinked",
+        ["DigestPreferences.ChooseAsync(Actor, String, CancellationToken)"] = "digest.cadence",
+        ["CostCentres.SetTeamAsync(Actor, Guid, String, CancellationToken)"] = "team.cost_centre",
+        ["CostCentres.SetWalletAsync(Actor, Guid, String, CancellationToken)"] = "wallet.cost_centre",
+        ["ChargebackExports.CreateAsync(Actor, ExportForm, CancellationToken)"] = "finops.export.created",
+        ["ChargebackExports.DeleteAsync(Actor, Guid, CancellationToken)"] = "finops.export.removed",
+        ["ChargebackExports.RunNowAsync(Actor, Guid, CancellationToken)"] = "finops.export.run",
     };
 
     /// <summary>Methods that change nothing (reads, permission checks, a connection test), so append nothing.</summary>
@@ -96,5 +103,11 @@ public static class AuditCoverageTable
         "NotificationSettings.DeliveriesAsync(Actor, DeliveryQuery, CancellationToken)",
         "NotificationSettings.LadderAsync(Actor, CancellationToken)",
         "NotificationSettings.SlackLinksAsync(Actor, CancellationToken)",
+        "DigestBuilder.BuildAsync(Actor, DigestPeriod, CancellationToken)",
+        "DigestPreferences.CadenceOfAsync(Actor, CancellationToken)",
+        "CostCentres.MayEdit(Actor)",
+        "ChargebackExports.MayManage(Actor)",
+        "ChargebackExports.SchedulesAsync(Actor, CancellationToken)",
+        "ChargebackExports.RunsAsync(Actor, Int32, CancellationToken)",
     };
 }

@@ -1,4 +1,6 @@
 using ControlPlane.Features.CallStats;
+using ControlPlane.Features.Digests;
+using ControlPlane.Features.FinOps;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
@@ -56,6 +58,7 @@ public static class ServiceRoles
 public static class ServiceAuthorizationTable
 {
     private static readonly DateTime Week = new(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly string[] FinOpsRoles = [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin];
     private const string WalkIdp = "walk-idp";
 
     /// <summary>Platform's calls of the probe's model: the probe's call only, so a read or export stays small.</summary>
@@ -168,6 +171,38 @@ public static class ServiceAuthorizationTable
                 var platformWallet = await p.ExhaustedPlatformWalletAsync();
                 return await p.Use<WalletWatch, bool>(async s => (await s.ReadAsync(a)).Any(o => o.WalletId == platformWallet));
             }),
+        ["DigestBuilder.BuildAsync(Actor, DigestPeriod, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            (p, a) => p.Use<DigestBuilder, bool>(async s => (await s.BuildAsync(a, DigestPeriod.Daily(DateTime.UtcNow))).Scope.Includes(p.Platform, p.PlatformCallKey))),
+        ["DigestPreferences.CadenceOfAsync(Actor, CancellationToken)"] = new([ServiceRoles.FinanceAdmin, ServiceRoles.LeadIn, ServiceRoles.LeadOut],
+            (p, a) => p.Use<DigestPreferences, bool>(async s => await s.CadenceOfAsync(a) != DigestCadences.None)),
+        ["DigestPreferences.ChooseAsync(Actor, String, CancellationToken)"] = new([ServiceRoles.FinanceAdmin, ServiceRoles.LeadIn, ServiceRoles.LeadOut],
+            (p, a) => p.Use<DigestPreferences, bool>(async s => (await s.ChooseAsync(a, DigestCadences.Daily)).Succeeded)),
+        ["CostCentres.MayEdit(Actor)"] = new(FinOpsRoles, (_, a) => Task.FromResult(CostCentres.MayEdit(a))),
+        ["CostCentres.SetTeamAsync(Actor, Guid, String, CancellationToken)"] = new(FinOpsRoles,
+            (p, a) => p.Use<CostCentres, bool>(async s => (await s.SetTeamAsync(a, p.Platform, "CC-WALK")).Succeeded)),
+        ["CostCentres.SetWalletAsync(Actor, Guid, String, CancellationToken)"] = new(FinOpsRoles,
+            async (p, a) =>
+            {
+                var wallet = (await p.Use<WalletQueries, WalletOverview>(s => s.OverviewAsync(Actor.CommandLine))).Wallets[0].Id;
+                return await p.Use<CostCentres, bool>(async s => (await s.SetWalletAsync(a, wallet, "CC-WALK")).Succeeded);
+            }),
+        ["ChargebackExports.MayManage(Actor)"] = new(FinOpsRoles, (_, a) => Task.FromResult(ChargebackExports.MayManage(a))),
+        ["ChargebackExports.SchedulesAsync(Actor, CancellationToken)"] = new(FinOpsRoles,
+            async (p, a) => { var id = await FinOpsScheduleAsync(p); return await p.Use<ChargebackExports, bool>(async s => (await s.SchedulesAsync(a)).Any(r => r.Id == id)); }),
+        ["ChargebackExports.RunsAsync(Actor, Int32, CancellationToken)"] = new(FinOpsRoles,
+            async (p, a) =>
+            {
+                var id = await FinOpsScheduleAsync(p);
+                var run = await p.Use<ChargebackExports, Guid>(async s => (await s.RunNowAsync(Actor.CommandLine, id)).Value!.Id);
+                return await p.Use<ChargebackExports, bool>(async s => (await s.RunsAsync(a, 500)).Any(r => r.Id == run));
+            }),
+        ["ChargebackExports.CreateAsync(Actor, ExportForm, CancellationToken)"] = new(FinOpsRoles,
+            (p, a) => p.Use<ChargebackExports, bool>(async s => (await s.CreateAsync(a, FinOpsForm())).Succeeded)),
+        ["ChargebackExports.DeleteAsync(Actor, Guid, CancellationToken)"] = new(FinOpsRoles,
+            async (p, a) => { var id = await FinOpsScheduleAsync(p); return await p.Use<ChargebackExports, bool>(async s => (await s.DeleteAsync(a, id)).Succeeded); }),
+        // The webhook's host does not resolve here: a served run is stored as failed, a refused one is not run at all.
+        ["ChargebackExports.RunNowAsync(Actor, Guid, CancellationToken)"] = new(FinOpsRoles,
+            async (p, a) => { var id = await FinOpsScheduleAsync(p); return await p.Use<ChargebackExports, bool>(async s => (await s.RunNowAsync(a, id)).Succeeded); }),
         ["TeamSpendByDay.ReadAsync(Actor, SpendRange, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
             (p, a) => p.Use<TeamSpendByDay, bool>(async s => (await s.ReadAsync(a, SpendRange.Month)).Teams.Any(t => t.TeamId == p.Platform))),
 
@@ -368,6 +403,15 @@ public static class ServiceAuthorizationTable
             return (await s.DeliveriesAsync(Actor.CommandLine, new DeliveryQuery(DeliveryStatuses.Failed, Take: 200))).Rows.First(r => r.Channel.StartsWith("walk-hook", StringComparison.Ordinal)).Id;
         });
     }
+
+    private static ExportForm FinOpsForm() => new()
+    {
+        Name = "walk-export-" + Guid.NewGuid().ToString("N")[..8], Destination = ExportDestinations.Webhook,
+        WebhookUrl = "https://finops.invalid/chargeback", SigningSecret = "walk-signing-secret-123",
+    };
+
+    private static Task<Guid> FinOpsScheduleAsync(ServiceProbe p) =>
+        p.Use<ChargebackExports, Guid>(async s => { var c = await s.CreateAsync(Actor.CommandLine, FinOpsForm()); Assert.True(c.Succeeded, c.Error); return c.Value!.Id; });
 
     private static string NotifySlackUser() => "U" + Guid.NewGuid().ToString("N")[..10].ToUpperInvariant();
 

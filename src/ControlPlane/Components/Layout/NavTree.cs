@@ -35,6 +35,8 @@ public static class NavTree
         new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),
         new("Sign-in settings", Icons.Material.Filled.Fingerprint, Policies.SignInSettings, "/settings/sign-in"),
         new("Notifications", Icons.Material.Filled.NotificationsActive, Policies.NotificationsManage, "/notifications"),
+        new("My digest", Icons.Material.Filled.MarkEmailUnread, Policies.SignedIn, "/digests"),
+        new("FinOps exports", Icons.Material.Filled.RequestQuote, Policies.FinOps, "/finops"),
     ];
 
     /// <summary>

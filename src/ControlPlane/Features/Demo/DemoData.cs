@@ -93,6 +93,8 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
         await db.SaveChangesAsync(ct);
         await DemoNotifications.SeedAsync(db, channelSecrets, search, now, ct);
         await db.SaveChangesAsync(ct);
+        await DemoFinOps.SeedAsync(db, engineering, research, now, ct);
+        await db.SaveChangesAsync(ct);
         // The demo's calls were written as a fixture, not through the batch writer: sum them as it would have.
         await rollups.RebuildAsync(now.AddDays(-DemoGateway.HistoryDays - 1), now.AddDays(1), ct);
 

@@ -48,11 +48,12 @@ public sealed partial class ChannelAlerts(
         foreach (var (channelId, targets) in wanted)
         {
             if (!channels.TryGetValue(channelId, out var channel)) continue;
+            if (!DigestReaches(alert, channel.Kind)) continue;
             string? recipients = null;
             if (channel.Kind == ChannelKinds.Email)
             {
                 var addresses = new List<string>(alert.Recipients ?? []);
-                foreach (var t in targets)
+                foreach (var t in targets.Where(_ => alert.Kind != AlertKinds.Digest)) // a digest's reader is its only recipient
                     addresses.AddRange(await audience.AddressesAsync(db, alert.TeamId, t.ToTeamLeads, t.ToFinanceAdmins, t.Addresses, ct));
                 var distinct = addresses.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
                 if (distinct.Count == 0)
@@ -75,6 +76,14 @@ public sealed partial class ChannelAlerts(
         Payload = payload, Recipients = recipients is { Length: > 2000 } ? recipients[..2000] : recipients, Status = DeliveryStatuses.Pending,
         NextAttemptAt = now, CreatedAt = now, IsTest = isTest,
     };
+
+    /// <summary>
+    /// A digest is personal on e-mail and shared in chat: one raised for a reader (with <see cref="Alert.Recipients"/>)
+    /// goes to that reader's inbox only, never to a subscription's audience; the org-wide one (without readers) goes to
+    /// the chat and webhook channels once. Every other kind reaches every channel that asks for it.
+    /// </summary>
+    public static bool DigestReaches(Alert alert, string channelKind) =>
+        alert.Kind != AlertKinds.Digest || (channelKind == ChannelKinds.Email) == alert.Recipients is { Count: > 0 };
 
     private sealed record Target(bool ToTeamLeads, bool ToFinanceAdmins, string? Addresses);
 

@@ -82,7 +82,45 @@ public sealed class ChannelSender(IHttpClientFactory http, ChannelSecrets secret
         foreach (var address in to) message.To.Add(MailboxAddress.Parse(address));
         message.Headers.Add("X-ControlPlane-Alert", alert.Kind);
         message.Body = new TextPart("plain") { Text = ChatMessages.EmailText(alert, link) };
+        await SmtpSendAsync(settings, secret, message, ct);
+    }
 
+    /// <summary>
+    /// Sends a file (a scheduled chargeback) as an attachment through an e-mail channel's SMTP server, to the given
+    /// addresses; failures come back as <see cref="DeliveryFailedException"/> with the channel's secrets scrubbed.
+    /// </summary>
+    public async Task SendFileAsync(NotificationChannel channel, IReadOnlyList<string> to, string subject, string text,
+        string fileName, byte[] content, string mediaType, CancellationToken ct)
+    {
+        if (channel.Kind != ChannelKinds.Email) throw new DeliveryFailedException($"'{channel.Name}' is not an e-mail channel.");
+        var secret = secrets.Unprotect(channel.Secret);
+        var settings = JsonSerializer.Deserialize<ChannelSettings>(channel.Settings) ?? new();
+        if (settings.SmtpHost is null || settings.From is null) throw new DeliveryFailedException("The e-mail channel has no SMTP server or sender.");
+        if (to.Count == 0) throw new DeliveryFailedException("The e-mail has no recipients.");
+        var message = new MimeMessage { Subject = subject };
+        message.From.Add(MailboxAddress.Parse(settings.From));
+        foreach (var address in to) message.To.Add(MailboxAddress.Parse(address));
+        var body = new BodyBuilder { TextBody = text };
+        body.Attachments.Add(fileName, content, ContentType.Parse(mediaType));
+        message.Body = body.ToMessageBody();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Value.SendTimeout);
+        try
+        {
+            await SmtpSendAsync(settings, secret, message, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new DeliveryFailedException($"No answer within {options.Value.SendTimeout.TotalSeconds:0} s.");
+        }
+        catch (Exception ex) when (ex is not DeliveryFailedException and not OperationCanceledException)
+        {
+            throw new DeliveryFailedException(Scrub($"{ex.GetType().Name}: {ex.Message}", secret));
+        }
+    }
+
+    private static async Task SmtpSendAsync(ChannelSettings settings, ChannelSecret secret, MimeMessage message, CancellationToken ct)
+    {
         using var smtp = new SmtpClient();
         var security = settings.SmtpSecurity switch
         {
@@ -90,7 +128,8 @@ public sealed class ChannelSender(IHttpClientFactory http, ChannelSecrets secret
             SmtpSecurities.Tls => SecureSocketOptions.SslOnConnect,
             _ => SecureSocketOptions.StartTls,
         };
-        await smtp.ConnectAsync(settings.SmtpHost, settings.SmtpPort, security, ct);
+        var host = settings.SmtpHost ?? throw new DeliveryFailedException("The e-mail channel has no SMTP server.");
+        await smtp.ConnectAsync(host, settings.SmtpPort, security, ct);
         if (settings.SmtpUser is { Length: > 0 } user) await smtp.AuthenticateAsync(user, secret.Password ?? "", ct);
         await smtp.SendAsync(message, ct);
         await smtp.DisconnectAsync(true, ct);

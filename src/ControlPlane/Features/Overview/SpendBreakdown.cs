@@ -72,6 +72,12 @@ public sealed class SpendBreakdown(IDbContextFactory<ControlPlaneDb> dbFactory, 
     public async Task<SpendSplit> ReadAsync(OverviewScope scope, OverviewRange range, SpendDimension by, CancellationToken ct = default)
     {
         var buckets = RangeBuckets.Of(range, clock.GetUtcNow().UtcDateTime);
+        return new SpendSplit(range, by, buckets.All, await SlicesAsync(scope, buckets, by, ct));
+    }
+
+    /// <summary>The slices over any run of buckets (a digest reads yesterday's or last week's).</summary>
+    public async Task<IReadOnlyList<SpendSlice>> SlicesAsync(OverviewScope scope, RangeBuckets buckets, SpendDimension by, CancellationToken ct = default)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = InRange(scope, db, buckets);
         var sums = by switch
@@ -85,7 +91,7 @@ public sealed class SpendBreakdown(IDbContextFactory<ControlPlaneDb> dbFactory, 
             _ => await TeamSumsAsync(rows, ct),
         };
         var named = sums.Select(s => s with { Name = s.Name.Length > 0 ? s.Name : by == SpendDimension.Caller ? NoCaller : "(none)" }).ToList();
-        return new SpendSplit(range, by, buckets.All, Slice(named, buckets));
+        return Slice(named, buckets);
     }
 
     private async Task<List<Sum>> TeamSumsAsync(IQueryable<CallRollup> rows, CancellationToken ct)

@@ -14,9 +14,12 @@ public sealed class TopSpenders(IDbContextFactory<ControlPlaneDb> dbFactory, Tim
 {
     public const int Listed = 5;
 
-    public async Task<TopSpenderLists> ReadAsync(OverviewScope scope, OverviewRange range, CancellationToken ct = default)
+    public Task<TopSpenderLists> ReadAsync(OverviewScope scope, OverviewRange range, CancellationToken ct = default) =>
+        ReadAsync(scope, RangeBuckets.Of(range, clock.GetUtcNow().UtcDateTime), ct);
+
+    /// <summary>The biggest spenders over any run of buckets (a digest reads yesterday's or last week's).</summary>
+    public async Task<TopSpenderLists> ReadAsync(OverviewScope scope, RangeBuckets buckets, CancellationToken ct = default)
     {
-        var buckets = RangeBuckets.Of(range, clock.GetUtcNow().UtcDateTime);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = SpendBreakdown.InRange(scope, db, buckets);
         // Summed by the database, ordered here: SQLite cannot order by a sum of decimals.

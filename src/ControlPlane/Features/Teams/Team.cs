@@ -18,6 +18,8 @@ public sealed class Team
     public bool AllowKeyTransferRequests { get; set; }
     /// <summary>The team's keys may approve or reject transfers over the API, if their creator may decide them; off by default.</summary>
     public bool AllowKeyTransferDecisions { get; set; }
+    /// <summary>The finance cost centre the team's spend is charged to; subteams without their own inherit it (Features/FinOps).</summary>
+    public string? CostCentre { get; set; }
 }
 
 internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
@@ -29,6 +31,7 @@ internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
         team.Property(t => t.Name).HasMaxLength(100);
         team.Property(t => t.AllowKeyTransferRequests).HasDefaultValue(false);
         team.Property(t => t.AllowKeyTransferDecisions).HasDefaultValue(false);
+        team.Property(t => t.CostCentre).HasMaxLength(40);
         // Names are unique in an organisation so that people and the CLI can name a team unambiguously.
         team.HasIndex(t => new { t.OrganizationId, t.Name }).IsUnique();
         team.HasIndex(t => t.ParentTeamId);

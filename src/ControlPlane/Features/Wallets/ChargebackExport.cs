@@ -1,4 +1,5 @@
 using System.Globalization;
+using ControlPlane.Features.FinOps;
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Data;
 using CsvHelper;
@@ -6,9 +7,29 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Wallets;
 
-/// <summary>One team's own calls in the range (its subteams have their own lines, so nothing is counted twice).</summary>
+/// <summary>
+/// One team's own calls in the range (its subteams have their own lines, so nothing is counted twice), and the cost
+/// centre they are charged to (the team's own or inherited, see <see cref="CostCentreTree"/>; null: unassigned).
+/// </summary>
 public sealed record ChargebackLine(string TeamPath, Guid? TeamId, int Calls, long InputTokens, long CachedInputTokens, long OutputTokens,
-    decimal Cost, DateTime FirstCall, DateTime LastCall);
+    decimal Cost, DateTime FirstCall, DateTime LastCall, string? CostCentre = null);
+
+/// <summary>One cost centre's spend in the range: the sums of its teams' lines, and the lines.</summary>
+public sealed record CostCentreLine(string CostCentre, int Calls, long InputTokens, long CachedInputTokens, long OutputTokens, decimal Cost,
+    IReadOnlyList<ChargebackLine> Teams);
+
+/// <summary>
+/// The chargeback's file layouts per cost centre: one CSV line per cost centre, or the ERP-friendly layout where each
+/// cost centre is a header row (H) followed by its teams' lines (L) and the file ends with a trailer (T).
+/// </summary>
+public static class ChargebackLayouts
+{
+    public const string CostCentre = "cost-centre";
+    public const string Erp = "erp";
+    public static IReadOnlyList<string> All { get; } = [CostCentre, Erp];
+
+    public static string Label(string layout) => layout == Erp ? "ERP (cost-centre header rows)" : "CSV, one line per cost centre";
+}
 
 /// <summary>
 /// What each team spent between two dates (UTC days, both included), for finance to charge back: one line per team
@@ -43,6 +64,7 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var allTeams = await db.Teams.AsNoTracking().ToListAsync(ct);
         var paths = TeamTree.Build(allTeams, new Dictionary<Guid, int>()).ToDictionary(n => n.Team.Id, n => n.Path);
+        var centres = CostCentreTree.Resolve(allTeams, await CostCentres.TeamWalletCentresAsync(db, ct));
 
         var calls = db.Calls.AsNoTracking().Where(c => c.TeamId != null && c.At >= start && c.At < end);
         if (teamId is { } id)
@@ -59,7 +81,8 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
             .ToListAsync(ct);
         return [.. sums
             .Select(s => new ChargebackLine(s.TeamId is { } t && paths.TryGetValue(t, out var path) ? path : $"(deleted team {s.TeamId})",
-                s.TeamId, s.Calls, s.Input, s.Cached, s.Output, s.Cost, AsUtc(s.First), AsUtc(s.Last)))
+                s.TeamId, s.Calls, s.Input, s.Cached, s.Output, s.Cost, AsUtc(s.First), AsUtc(s.Last),
+                s.TeamId is { } c ? centres.GetValueOrDefault(c)?.Code : null))
             .OrderBy(l => l.TeamPath, StringComparer.OrdinalIgnoreCase)];
     }
 
@@ -99,6 +122,86 @@ public sealed class ChargebackExport(IDbContextFactory<ControlPlaneDb> dbFactory
     }
 
     public const string TimestampFormat = "yyyy-MM-ddTHH:mm:ssZ";
+
+    public static readonly string[] CostCentreHeader =
+        ["cost_centre", "teams", "calls", "input_tokens", "cached_input_tokens", "output_tokens", "cost_usd"];
+
+    public static readonly string[] ErpHeader =
+        ["record_type", "cost_centre", "team_path", "team_id", "period_from", "period_to", "calls", "input_tokens", "cached_input_tokens", "output_tokens", "amount", "currency"];
+
+    /// <summary>The lines grouped by cost centre, by code (ordinal), unassigned last.</summary>
+    public async Task<IReadOnlyList<CostCentreLine>> CostCentreLinesAsync(DateOnly from, DateOnly to, CancellationToken ct = default)
+    {
+        var lines = await LinesAsync(from, to, null, ct);
+        return [.. lines.GroupBy(l => l.CostCentre ?? CostCentreTree.Unassigned)
+            .OrderBy(g => g.Key == CostCentreTree.Unassigned).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new CostCentreLine(g.Key, g.Sum(l => l.Calls), g.Sum(l => l.InputTokens), g.Sum(l => l.CachedInputTokens),
+                g.Sum(l => l.OutputTokens), g.Sum(l => l.Cost), [.. g]))];
+    }
+
+    /// <summary>The chargeback per cost centre in one of <see cref="ChargebackLayouts"/>, UTF-8 CSV like <see cref="WriteCsvAsync"/>.</summary>
+    public async Task WriteCostCentreCsvAsync(Stream stream, DateOnly from, DateOnly to, string layout, CancellationToken ct = default)
+    {
+        var centres = await CostCentreLinesAsync(from, to, ct);
+        await using var csv = CsvWriter.Create(stream, new CsvWriterOptions { Injection = CsvInjection.Escape }, leaveOpen: true);
+        if (layout == ChargebackLayouts.Erp)
+        {
+            await csv.WriteRecordAsync(ErpHeader, ct);
+            var period = (From: from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), To: to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            foreach (var centre in centres)
+            {
+                await ErpRowAsync(csv, "H", centre.CostCentre, "", "", period, centre.Calls, centre.InputTokens, centre.CachedInputTokens, centre.OutputTokens, centre.Cost, ct);
+                foreach (var line in centre.Teams)
+                    await ErpRowAsync(csv, "L", centre.CostCentre, line.TeamPath, line.TeamId?.ToString() ?? "", period, line.Calls, line.InputTokens,
+                        line.CachedInputTokens, line.OutputTokens, line.Cost, ct);
+            }
+            await ErpRowAsync(csv, "T", "", "", "", period, centres.Sum(c => c.Calls), centres.Sum(c => c.InputTokens), centres.Sum(c => c.CachedInputTokens),
+                centres.Sum(c => c.OutputTokens), centres.Sum(c => c.Cost), ct);
+        }
+        else
+        {
+            await csv.WriteRecordAsync(CostCentreHeader, ct);
+            foreach (var centre in centres)
+                await CentreRowAsync(csv, centre.CostCentre, centre.Teams.Count, centre.Calls, centre.InputTokens, centre.CachedInputTokens, centre.OutputTokens, centre.Cost, ct);
+            if (centres.Count > 0)
+                await CentreRowAsync(csv, TotalLabel, centres.Sum(c => c.Teams.Count), centres.Sum(c => c.Calls), centres.Sum(c => c.InputTokens),
+                    centres.Sum(c => c.CachedInputTokens), centres.Sum(c => c.OutputTokens), centres.Sum(c => c.Cost), ct);
+        }
+        await csv.FlushAsync(ct);
+    }
+
+    /// <summary>Every digit the book holds, without the trailing zeros a database adds (numeric scale), so both providers write the same file.</summary>
+    public static string Amount(decimal amount) => amount.ToString("0.############################", CultureInfo.InvariantCulture);
+
+    private static async Task CentreRowAsync(CsvWriter csv, string centre, int teams, int calls, long input, long cached, long output, decimal cost, CancellationToken ct)
+    {
+        csv.WriteField(centre);
+        csv.WriteField(teams, "");
+        csv.WriteField(calls, "");
+        csv.WriteField(input, "");
+        csv.WriteField(cached, "");
+        csv.WriteField(output, "");
+        csv.WriteField(Amount(cost));
+        await csv.EndRecordAsync(ct);
+    }
+
+    private static async Task ErpRowAsync(CsvWriter csv, string type, string centre, string team, string teamId, (string From, string To) period,
+        int calls, long input, long cached, long output, decimal cost, CancellationToken ct)
+    {
+        csv.WriteField(type);
+        csv.WriteField(centre);
+        csv.WriteField(team);
+        csv.WriteField(teamId);
+        csv.WriteField(period.From);
+        csv.WriteField(period.To);
+        csv.WriteField(calls, "");
+        csv.WriteField(input, "");
+        csv.WriteField(cached, "");
+        csv.WriteField(output, "");
+        csv.WriteField(Amount(cost));
+        csv.WriteField("USD");
+        await csv.EndRecordAsync(ct);
+    }
 
     private static DateTime AsUtc(DateTime at) => DateTime.SpecifyKind(at, DateTimeKind.Utc);
 }

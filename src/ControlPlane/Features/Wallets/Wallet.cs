@@ -31,6 +31,8 @@ public sealed class Wallet
     /// <summary>The highest threshold already announced this period (0: none), so each is announced once.</summary>
     public int AnnouncedThreshold { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>The finance cost centre of a team's wallet: its team's spend is charged there unless the team names its own (Features/FinOps).</summary>
+    public string? CostCentre { get; set; }
 
     /// <summary>The most that may be spent this period, overdraft included; null when unlimited.</summary>
     public decimal? Ceiling => Limit is { } limit ? limit * (1 + OverdraftPercent / 100m) : null;
@@ -88,6 +90,7 @@ internal sealed class WalletConfiguration : IEntityTypeConfiguration<Wallet>
         wallet.HasKey(w => w.Id);
         wallet.Property(w => w.Name).HasMaxLength(200);
         wallet.Property(w => w.OwnerKind).HasMaxLength(16);
+        wallet.Property(w => w.CostCentre).HasMaxLength(40);
         wallet.Property(w => w.Period).HasMaxLength(16);
         wallet.Property(w => w.Limit).HasPrecision(Metering.MoneyScale.Precision, Metering.MoneyScale.Scale);
         wallet.Property(w => w.OverdraftPercent).HasPrecision(9, 4);

@@ -26,6 +26,7 @@ const server = new SMTPServer({
         subject: mail.subject ?? null,
         text: mail.text ?? null,
         alert: mail.headers.get('x-controlplane-alert') ?? null,
+        attachments: (mail.attachments ?? []).map(a => ({ filename: a.filename ?? null, contentType: a.contentType, content: a.content.toString('utf8') })),
       }) + '\n');
       callback();
     }, callback);
