@@ -5,6 +5,7 @@ using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Limits;
 using ControlPlane.Features.Live;
 using ControlPlane.Features.Metering;
@@ -43,6 +44,7 @@ builder.AddSpendHub();
 builder.AddRequests();
 builder.AddScim();
 builder.AddTransfers();
+builder.AddReconciliation();
 builder.AddDemoData();
 builder.AddShell();
 

@@ -6,6 +6,7 @@ using ControlPlane.Features.Metering;
 using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
@@ -37,6 +38,9 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<CallRollup> CallRollups => Set<CallRollup>();
     public DbSet<Transfer> Transfers => Set<Transfer>();
     public DbSet<TransferApproval> TransferApprovals => Set<TransferApproval>();
+    public DbSet<ReconciliationReport> ReconciliationReports => Set<ReconciliationReport>();
+    public DbSet<ReconciliationLine> ReconciliationLines => Set<ReconciliationLine>();
+    public DbSet<BillSource> BillSources => Set<BillSource>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
