@@ -35,6 +35,7 @@ public static class NavTree
         new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),
         new("Sign-in settings", Icons.Material.Filled.Fingerprint, Policies.SignInSettings, "/settings/sign-in"),
         new("Notifications", Icons.Material.Filled.NotificationsActive, Policies.NotificationsManage, "/notifications"),
+        new("Reconciliation", Icons.Material.Filled.FactCheck, Policies.ReconciliationView, "/reconciliation"),
     ];
 
     /// <summary>

@@ -27,6 +27,9 @@ public sealed record BillSourceView(string Provider, string Api, string BaseUrl,
 public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFactory, AuditLog audit, IAlerts alerts, BillFetcher fetcher,
     IDataProtectionProvider protection, IOptions<ReconciliationOptions> options, TimeProvider clock)
 {
+    /// <summary>What someone who may not import, fetch or set admin keys is told.</summary>
+    public const string WriteRefusal = "Only an Owner, Admin or FinanceAdmin can import bills, fetch them or set admin keys.";
+
     private readonly IDataProtector _keys = protection.CreateProtector("ControlPlane.Reconciliation.AdminKeys.v1");
 
     public static bool MayRead(Actor actor) => actor.Role is Roles.Owner or Roles.Admin or Roles.FinanceAdmin or Roles.Auditor;
@@ -39,7 +42,7 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
     public async Task<Outcome<IReadOnlyList<ReconciliationReport>>> ImportAsync(Actor actor, string provider, string format, Stream content, string? fileName,
         CancellationToken ct = default)
     {
-        if (!MayWrite(actor)) return Outcome.Fail<IReadOnlyList<ReconciliationReport>>("Only an Owner, Admin or FinanceAdmin can import a bill.");
+        if (!MayWrite(actor)) return Outcome.Fail<IReadOnlyList<ReconciliationReport>>(WriteRefusal);
         if (await ProblemWithProviderAsync(provider, ct) is { } problem) return Outcome.Fail<IReadOnlyList<ReconciliationReport>>(problem);
         if (!BillFormats.All.Contains(format))
             return Outcome.Fail<IReadOnlyList<ReconciliationReport>>($"Unknown report format '{format}'; use one of {string.Join(", ", BillFormats.All)}.");
@@ -67,7 +70,7 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
     /// <summary>Fetches <paramref name="day"/> of <paramref name="provider"/>'s bill from its admin API and reconciles it.</summary>
     public async Task<Outcome<ReconciliationReport>> FetchAsync(Actor actor, string provider, DateOnly day, CancellationToken ct = default)
     {
-        if (!MayWrite(actor)) return Outcome.Fail<ReconciliationReport>("Only an Owner, Admin or FinanceAdmin can run a reconciliation.");
+        if (!MayWrite(actor)) return Outcome.Fail<ReconciliationReport>(WriteRefusal);
         return await FetchAsAsync(actor.Name, provider, day, ct);
     }
 
@@ -143,7 +146,7 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
     public async Task<Outcome<BillSourceView>> SaveSourceAsync(Actor actor, string provider, string api, string? baseUrl, string? adminKey,
         CancellationToken ct = default)
     {
-        if (!MayWrite(actor)) return Outcome.Fail<BillSourceView>("Only an Owner, Admin or FinanceAdmin can set where bills are fetched.");
+        if (!MayWrite(actor)) return Outcome.Fail<BillSourceView>(WriteRefusal);
         if (await ProblemWithProviderAsync(provider, ct) is { } problem) return Outcome.Fail<BillSourceView>(problem);
         if (!BillApis.All.Contains(api)) return Outcome.Fail<BillSourceView>($"Unknown admin API '{api}'; use one of {string.Join(", ", BillApis.All)}.");
         var url = string.IsNullOrWhiteSpace(baseUrl) ? BillApis.DefaultBaseUrl(api) : baseUrl.Trim();
@@ -228,7 +231,7 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
             + $" (drift {BillComparison.Usd(report.Drift)}; billed {Amount(report.TheirCost, report.Currency)}, logged {BillComparison.Usd(report.OurCost)}).\n"
             + string.Join("\n", worst.Select(l => $"- {l.Model}: {Findings.Title(l.Finding)}. {l.Note}"));
         await alerts.RaiseAsync(new Alert(AlertKinds.ReconciliationDrift, $"Reconciliation drift: {report.Provider} {report.Day:yyyy-MM-dd}", body,
-            AlertSeverity.Warning, Link: $"/reconciliation/{report.Id}", DedupKey: $"{report.Provider}:{report.Day:yyyy-MM-dd}:{report.Id}",
+            AlertSeverity.Warning, Link: $"/reconciliation?report={report.Id}", DedupKey: $"{report.Provider}:{report.Day:yyyy-MM-dd}:{report.Id}",
             Facts: new Dictionary<string, string>
             {
                 ["Provider"] = report.Provider, ["Day"] = report.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),

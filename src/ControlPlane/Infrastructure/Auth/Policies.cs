@@ -29,6 +29,7 @@ public static class Policies
     public const string PeopleManage = nameof(PeopleManage);
     public const string TransfersView = nameof(TransfersView);
     public const string NotificationsManage = nameof(NotificationsManage);
+    public const string ReconciliationView = nameof(ReconciliationView);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -74,6 +75,8 @@ public static class Policies
         [TransfersView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
         // Channels, who gets what and the delivery log: the roles that deal with money and run the deployment.
         [NotificationsManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
+        // Providers' bills against our log: the money roles and the auditor read; ReconciliationService lets the money roles import.
+        [ReconciliationView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
     };
 
     public static void AddTo(AuthorizationOptions options)
