@@ -39,7 +39,7 @@ public abstract class BillFetchTests<TApp>(TApp app) where TApp : Reconciliation
         Assert.Equal(20.05m, report.TheirCost); // both cost pages
         Assert.Contains(api.Requests, r => r.PathAndQuery.Contains("page=page_AAAAAGdGxdEiJdKOAAAAAGcqsYA%3D", StringComparison.Ordinal));
         Assert.Contains(api.Requests, r => r.PathAndQuery.StartsWith("/v1/organization/usage/completions?start_time=1794700800&end_time=1794787200", StringComparison.Ordinal));
-        Assert.All(api.Requests, r => Assert.Equal($"Bearer {FakeAdminApi.AdminKey}", r.Authorization));
+        Assert.All(api.Requests.Where(r => r.PathAndQuery.StartsWith("/v1/organization/", StringComparison.Ordinal)), r => Assert.Equal($"Bearer {FakeAdminApi.AdminKey}", r.Authorization));
 
         await using var db = _app.App.OpenDb();
         var stored = await db.BillSources.AsNoTracking().SingleAsync(s => s.Provider == provider);
@@ -47,6 +47,24 @@ public abstract class BillFetchTests<TApp>(TApp app) where TApp : Reconciliation
         var audit = await db.AuditEntries.AsNoTracking().Where(e => e.Target == $"provider:{provider}").ToListAsync();
         Assert.All(audit, e => Assert.DoesNotContain(FakeAdminApi.AdminKey, e.Details + e.After + e.Before, StringComparison.Ordinal));
         Assert.DoesNotContain(await UseAsync(s => s.SourcesAsync(fiona)), v => v.AdminKeyHint == FakeAdminApi.AdminKey);
+    }
+
+    [DatabaseFact]
+    public async Task An_anthropic_fetch_reads_the_usage_and_cost_reports_with_the_admin_key_header()
+    {
+        var provider = await _app.ProviderWithCallsAsync();
+        await using var api = await FakeAdminApi.StartAsync();
+        var fiona = await _app.App.ActorAsync(Fiona);
+        Assert.True((await UseAsync(s => s.SaveSourceAsync(fiona, provider, BillApis.Anthropic, api.BaseUrl.ToString(), FakeAdminApi.AdminKey))).Succeeded);
+
+        var fetched = await UseAsync(s => s.FetchAsync(fiona, provider, ReconciliationApp.Day));
+
+        Assert.True(fetched.Succeeded, fetched.Error);
+        var sonnet = fetched.Value!.Lines.Single(l => l.Model == "claude-sonnet-4-20250514");
+        Assert.Equal((Findings.UnknownModel, 1.2378912m + 2.50m, 3200L), (sonnet.Finding, sonnet.TheirCost!.Value, sonnet.TheirInputTokens!.Value));
+        Assert.Equal("anthropic-usage,anthropic-costs", fetched.Value.Source);
+        Assert.Contains(api.Requests, r => r.PathAndQuery.StartsWith("/v1/organizations/usage_report/messages?starting_at=2026-11-15T00%3A00%3A00Z&ending_at=2026-11-16T00%3A00%3A00Z", StringComparison.Ordinal));
+        Assert.All(api.Requests, r => Assert.Equal(FakeAdminApi.AdminKey, r.Authorization));
     }
 
     [DatabaseFact]

@@ -10,7 +10,7 @@ namespace ControlPlane.Tests.Reconciliation;
 
 /// <summary>
 /// OpenAI's organisation admin API as far as reconciliation reads it, on Kestrel at 127.0.0.1: the usage and costs
-/// endpoints serve the fixture JSON, the costs in two pages (has_more / next_page). It records each request's path,
+/// endpoints serve the fixture JSON, the costs in two pages (has_more / next_page); so do Anthropic's usage and cost reports. It records each request's path,
 /// query and Authorization header, and refuses any other key with 401.
 /// </summary>
 public sealed class FakeAdminApi : IAsyncDisposable
@@ -35,9 +35,11 @@ public sealed class FakeAdminApi : IAsyncDisposable
         FakeAdminApi? self = null;
         app.Use(async (context, next) =>
         {
-            var auth = context.Request.Headers.Authorization.ToString();
+            // OpenAI takes the admin key as a bearer token, Anthropic in x-api-key with its API version.
+            var anthropic = context.Request.Path.StartsWithSegments("/v1/organizations");
+            var auth = anthropic ? context.Request.Headers["x-api-key"].ToString() : context.Request.Headers.Authorization.ToString();
             self!.Requests.Enqueue((context.Request.Path + context.Request.QueryString, auth));
-            if (auth != $"Bearer {AdminKey}")
+            if (auth != (anthropic ? AdminKey : $"Bearer {AdminKey}") || (anthropic && context.Request.Headers["anthropic-version"] != "2023-06-01"))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 return;
@@ -47,6 +49,8 @@ public sealed class FakeAdminApi : IAsyncDisposable
         app.MapGet("/v1/organization/usage/completions", () => Json("openai-usage.json"));
         app.MapGet("/v1/organization/costs", (HttpRequest request) =>
             Json(request.Query["page"].ToString() == "page_AAAAAGdGxdEiJdKOAAAAAGcqsYA=" ? "openai-costs.page2.json" : "openai-costs.page1.json"));
+        app.MapGet("/v1/organizations/usage_report/messages", () => Json("anthropic-usage.json"));
+        app.MapGet("/v1/organizations/cost_report", () => Json("anthropic-costs.json"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         self = new FakeAdminApi(app, new Uri(address));
