@@ -7,6 +7,7 @@ using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Health;
 using ControlPlane.Features.Keys;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Limits;
 using ControlPlane.Features.Live;
 using ControlPlane.Features.Metering;
@@ -48,6 +49,7 @@ builder.AddTransfers();
 builder.AddProviderHealth();
 builder.AddDigests();
 builder.AddFinOps();
+builder.AddReconciliation();
 builder.AddDemoData();
 builder.AddShell();
 

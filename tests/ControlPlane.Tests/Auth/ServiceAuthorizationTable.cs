@@ -12,6 +12,7 @@ using ControlPlane.Features.Overview;
 using ControlPlane.Features.People;
 using ControlPlane.Features.People.Scim;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
@@ -334,7 +335,55 @@ public static class ServiceAuthorizationTable
             (p, a) => p.Use<OfferedModels, bool>(async s => (await s.AcceptAsync(a, Guid.NewGuid(), new OfferAcceptance { Alias = "a", InputPerMillion = 1m, OutputPerMillion = 1m })).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true)),
         ["OfferedModels.DismissAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
             (p, a) => p.Use<OfferedModels, bool>(async s => (await s.DismissAsync(a, Guid.NewGuid())).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true)),
+
+        // Reconciliation: the money roles and the auditor read reports; the money roles import, fetch and set admin keys.
+        ["ReconciliationService.MayRead(Actor)"] = new(ReconReaders, (_, a) => Task.FromResult(ReconciliationService.MayRead(a))),
+        ["ReconciliationService.MayWrite(Actor)"] = new(ReconWriters, (_, a) => Task.FromResult(ReconciliationService.MayWrite(a))),
+        ["ReconciliationService.ListAsync(Actor, Int32, CancellationToken)"] = new(ReconReaders,
+            async (p, a) => { var id = await ReconReportAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.ListAsync(a)).Any(r => r.Id == id)); }),
+        ["ReconciliationService.FindAsync(Actor, Guid, CancellationToken)"] = new(ReconReaders,
+            async (p, a) => { var id = await ReconReportAsync(p); return await p.Use<ReconciliationService, bool>(async s => await s.FindAsync(a, id) is not null); }),
+        ["ReconciliationService.ProvidersAsync(Actor, CancellationToken)"] = new(ReconReaders,
+            (p, a) => p.Use<ReconciliationService, bool>(async s => (await s.ProvidersAsync(a)).Count > 0)),
+        ["ReconciliationService.SourcesAsync(Actor, CancellationToken)"] = new(ReconReaders,
+            async (p, a) => { var name = await ReconSourceAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.SourcesAsync(a)).Any(v => v.Provider == name)); }),
+        ["ReconciliationService.ImportAsync(Actor, String, String, Stream, String, CancellationToken)"] = new(ReconWriters,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.ImportAsync(a, name, BillFormats.GenericCsv, ReconCsv(name), "walk.csv")).Succeeded); }),
+        // A day not yet over: whoever may fetch is told so; everyone else is refused before that.
+        ["ReconciliationService.FetchAsync(Actor, String, DateOnly, CancellationToken)"] = new(ReconWriters,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.FetchAsync(a, name, new DateOnly(2999, 1, 1))).Error != ReconciliationService.WriteRefusal); }),
+        ["ReconciliationService.SaveSourceAsync(Actor, String, String, String, String, CancellationToken)"] = new(ReconWriters,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.SaveSourceAsync(a, name, BillApis.OpenAI, "http://127.0.0.1:9", "sk-admin-walk-00001234")).Succeeded); }),
     };
+
+    private static string[] ReconReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin, ServiceRoles.Auditor];
+    private static string[] ReconWriters => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin];
+
+    private static Task<string> ReconProviderAsync(ServiceProbe p) =>
+        p.Use<ReconciliationService, string>(async s => (await s.ProvidersAsync(Actor.CommandLine))[0]);
+
+    private static MemoryStream ReconCsv(string provider) =>
+        new(System.Text.Encoding.UTF8.GetBytes($"date,provider,model,input_tokens,output_tokens,requests,cost,currency\n2020-01-01,{provider},walk-model,1,1,1,0.01,USD\n"));
+
+    /// <summary>A report imported at the command line (an unknown model on a day of no calls).</summary>
+    private static async Task<Guid> ReconReportAsync(ServiceProbe p)
+    {
+        var name = await ReconProviderAsync(p);
+        return await p.Use<ReconciliationService, Guid>(async s =>
+        {
+            var made = await s.ImportAsync(Actor.CommandLine, name, BillFormats.GenericCsv, ReconCsv(name), "walk.csv");
+            Assert.True(made.Succeeded, made.Error);
+            return made.Value![0].Id;
+        });
+    }
+
+    private static async Task<string> ReconSourceAsync(ServiceProbe p)
+    {
+        var name = await ReconProviderAsync(p);
+        var saved = await p.Use<ReconciliationService, ControlPlane.Infrastructure.Outcome<BillSourceView>>(s => s.SaveSourceAsync(Actor.CommandLine, name, BillApis.OpenAI, "http://127.0.0.1:9", "sk-admin-walk-00001234"));
+        Assert.True(saved.Succeeded, saved.Error);
+        return name;
+    }
 
     /// <summary>A one-cent top-up of Platform's wallet from the unallocated budget.</summary>
     private static async Task<TransferForm> PlatformTopUpAsync(ServiceProbe p)

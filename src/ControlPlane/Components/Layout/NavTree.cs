@@ -37,6 +37,7 @@ public static class NavTree
         new("Notifications", Icons.Material.Filled.NotificationsActive, Policies.NotificationsManage, "/notifications"),
         new("My digest", Icons.Material.Filled.MarkEmailUnread, Policies.SignedIn, "/digests"),
         new("FinOps exports", Icons.Material.Filled.RequestQuote, Policies.FinOps, "/finops"),
+        new("Reconciliation", Icons.Material.Filled.FactCheck, Policies.ReconciliationView, "/reconciliation"),
     ];
 
     /// <summary>

@@ -97,6 +97,7 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
         await db.SaveChangesAsync(ct);
         // The demo's calls were written as a fixture, not through the batch writer: sum them as it would have.
         await rollups.RebuildAsync(now.AddDays(-DemoGateway.HistoryDays - 1), now.AddDays(1), ct);
+        await DemoReconciliation.SeedAsync(db, now, ct);
 
         async Task<Guid> Team(string name, Guid? parent) => (await teams.CreateAsync(Seeder, name, parent, ct)).Value!.Id;
         async Task Member(Guid team, string email, string role) => await teams.AddMemberAsync(Seeder, team, users[email].Id, role, ct);

@@ -30,6 +30,7 @@ public static class Policies
     public const string TransfersView = nameof(TransfersView);
     public const string NotificationsManage = nameof(NotificationsManage);
     public const string FinOps = nameof(FinOps);
+    public const string ReconciliationView = nameof(ReconciliationView);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -77,6 +78,8 @@ public static class Policies
         [NotificationsManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
         // Cost centres and scheduled chargeback exports: finance with the admins.
         [FinOps] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
+        // Providers' bills against our log: the money roles and the auditor read; ReconciliationService lets the money roles import.
+        [ReconciliationView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
     };
 
     public static void AddTo(AuthorizationOptions options)

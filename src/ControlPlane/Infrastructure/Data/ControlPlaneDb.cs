@@ -6,6 +6,7 @@ using ControlPlane.Features.Metering;
 using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
@@ -39,6 +40,9 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<TransferApproval> TransferApprovals => Set<TransferApproval>();
     public DbSet<ProviderHealthRecord> ProviderHealth => Set<ProviderHealthRecord>();
     public DbSet<OfferedModel> OfferedModels => Set<OfferedModel>();
+    public DbSet<ReconciliationReport> ReconciliationReports => Set<ReconciliationReport>();
+    public DbSet<ReconciliationLine> ReconciliationLines => Set<ReconciliationLine>();
+    public DbSet<BillSource> BillSources => Set<BillSource>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

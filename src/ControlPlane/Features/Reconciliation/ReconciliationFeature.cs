@@ -1,0 +1,18 @@
+using ControlPlane.Infrastructure.Jobs;
+
+namespace ControlPlane.Features.Reconciliation;
+
+public static class ReconciliationFeature
+{
+    public static WebApplicationBuilder AddReconciliation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHttpClient(BillFetcher.HttpClientName);
+        builder.Services.AddSingleton<BillFetcher>();
+        builder.Services.AddScoped<ReconciliationService>();
+        builder.Services.AddSingleton<ReconciliationRuns>();
+        builder.Services.AddScheduledJob<DailyReconciliation>(DailyReconciliation.JobId, DailyReconciliation.Cron,
+            "Reconcile yesterday's bill of every provider with an admin key");
+        return builder;
+    }
+}
