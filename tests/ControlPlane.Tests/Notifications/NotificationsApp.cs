@@ -137,13 +137,13 @@ public sealed class RecordingDesk : ITransferDesk
     public Task<DeskOutcome> ApproveAsync(Guid userId, Guid transferId, string? comment, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"approve {userId} {transferId} {comment}");
-        return Task.FromResult(new DeskOutcome(true, "Approved.", transferId));
+        return Task.FromResult(new DeskOutcome(true, "Approved.", transferId, "Approved"));
     }
 
     public Task<DeskOutcome> RejectAsync(Guid userId, Guid transferId, string? comment, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"reject {userId} {transferId} {comment}");
-        return Task.FromResult(new DeskOutcome(true, "Rejected.", transferId));
+        return Task.FromResult(new DeskOutcome(true, "Rejected.", transferId, "Rejected"));
     }
 }
 

@@ -8,6 +8,7 @@ public static class AlertsSetup
         builder.Services.AddHttpClient(ChannelSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookAddresses.Handler);
         builder.Services.AddSingleton<ChannelSecrets>();
         builder.Services.AddSingleton<ChannelSender>();
+        builder.Services.AddSingleton<SlackResponseUrl>();
         builder.Services.AddSingleton<AlertDedupGate>();
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddScoped<AlertAudience>();
