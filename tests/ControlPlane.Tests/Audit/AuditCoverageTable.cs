@@ -96,6 +96,7 @@ public static class AuditCoverageTable
         "TransferService.MayDecide(Actor)",
         "TransferService.MayRequest(Actor)",
         "TransferQueries.ListAsync(Actor, TransferView, TransferFilter, CancellationToken)",
+        "TransferQueries.HistoryAsync(Actor, TransferFilter, TransferCursor, Int32, CancellationToken)",
         "NotificationSettings.MayManage(Actor)",
         "NotificationSettings.ChannelsAsync(Actor, CancellationToken)",
         "NotificationSettings.ChannelFormAsync(Actor, Guid, CancellationToken)",

@@ -291,6 +291,12 @@ public static class ServiceAuthorizationTable
                 var id = await PendingPlatformTransferAsync(p);
                 return await p.Use<TransferQueries, bool>(async s => (await s.ListAsync(a, TransferView.History)).Any(t => t.Id == id));
             }),
+        ["TransferQueries.HistoryAsync(Actor, TransferFilter, TransferCursor, Int32, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var id = await PendingPlatformTransferAsync(p);
+                return await p.Use<TransferQueries, bool>(async s => (await s.HistoryAsync(a, new TransferFilter(), null, 200)).Rows.Any(t => t.Id == id));
+            }),
 
         // Notifications: channels, who gets what, ladders, test sends and the delivery log are the money roles'.
         ["NotificationSettings.MayManage(Actor)"] = new(NotifyRoles, (_, a) => Task.FromResult(NotificationSettings.MayManage(a))),

@@ -11,7 +11,8 @@ public abstract class AppFixture(DatabaseProvider provider) : IAsyncLifetime
     {
         // Without a SQL Server its classes are skipped ([RequiresSqlServer]), but xunit still builds their fixture.
         if (provider == DatabaseProvider.SqlServer && RequiresSqlServerAttribute.SkipReason() is not null) return;
-        App = new AppFactory(await TestDatabase.CreateAsync(provider));
+        // 127.0.0.1:1 (a closed port, no provider's) is where the authorization walk's notification channel points.
+        App = new AppFactory(await TestDatabase.CreateAsync(provider), settings: new Dictionary<string, string?> { ["Gateway:AllowedProviderAddresses:0"] = "127.0.0.1:1" });
         _ = App.Server; // start now: migrations and demo data run at start-up
     }
 

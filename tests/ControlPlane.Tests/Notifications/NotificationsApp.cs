@@ -31,6 +31,8 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
     /// <summary>The transfers feature as the Slack app sees it: records what it was asked, answers as told.</summary>
     public RecordingDesk Desk { get; } = new();
     public AppFactory App { get; private set; } = default!;
+    /// <summary>Host names resolve from this table only: nothing is looked up outside the machine.</summary>
+    public TableResolver Resolver { get; } = new();
 
     public static readonly TimeSpan Backoff = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan DedupWindow = TimeSpan.FromHours(1);
@@ -45,12 +47,15 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
             ["Notifications:MaxAttempts"] = "3",
             ["Notifications:PublicBaseUrl"] = "https://ai.example.com",
             ["Notifications:SlackSigningSecret"] = SlackSecret,
+            // The tests' own listeners on 127.0.0.1, allowed as the gateway tests allow their upstreams; all else follows the rule.
+            ["Gateway:AllowedProviderAddresses:0"] = "127.0.0.1",
         })
         {
             TestServices = s =>
             {
                 s.AddSingleton<TimeProvider>(Clock);
                 s.AddSingleton<ITransferDesk>(Desk);
+                s.AddSingleton<ControlPlane.Features.Gateway.Relay.IProviderHostResolver>(Resolver);
             },
         };
         _ = App.Server;
@@ -132,12 +137,31 @@ public sealed class RecordingDesk : ITransferDesk
     public Task<DeskOutcome> ApproveAsync(Guid userId, Guid transferId, string? comment, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"approve {userId} {transferId} {comment}");
-        return Task.FromResult(new DeskOutcome(true, "Approved.", transferId));
+        return Task.FromResult(new DeskOutcome(true, "Approved.", transferId, "Approved"));
     }
 
     public Task<DeskOutcome> RejectAsync(Guid userId, Guid transferId, string? comment, CancellationToken cancellationToken = default)
     {
         Calls.Enqueue($"reject {userId} {transferId} {comment}");
-        return Task.FromResult(new DeskOutcome(true, "Rejected.", transferId));
+        return Task.FromResult(new DeskOutcome(true, "Rejected.", transferId, "Rejected"));
+    }
+}
+
+/// <summary>Answers from a table; a name not in it does not resolve (and is never asked of DNS).</summary>
+public sealed class TableResolver : ControlPlane.Features.Gateway.Relay.IProviderHostResolver
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Net.IPAddress[]> _table = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _lookups = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Map(string host, params string[] addresses) => _table[host] = [.. addresses.Select(System.Net.IPAddress.Parse)];
+
+    public int Lookups(string host) => _lookups.GetValueOrDefault(host);
+
+    public Task<System.Net.IPAddress[]> ResolveAsync(string host, CancellationToken ct)
+    {
+        _lookups.AddOrUpdate(host, 1, (_, n) => n + 1);
+        return _table.TryGetValue(host, out var found)
+            ? Task.FromResult(found)
+            : Task.FromException<System.Net.IPAddress[]>(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound));
     }
 }

@@ -43,13 +43,15 @@ public sealed class SlackAppTests(SqliteNotificationsApp app) : IClassFixture<Sq
     private static string Command(string command, string text, string user) =>
         $"token=legacy&team_id={Workspace}&user_id={user}&user_name=someone&command={Uri.EscapeDataString(command)}&text={Uri.EscapeDataString(text)}&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2Fx";
 
-    private static string Button(string actionId, Guid transfer, string user) =>
+    private static string Button(string actionId, Guid transfer, string user, string? responseUrl = null, object[]? blocks = null) =>
         "payload=" + Uri.EscapeDataString(JsonSerializer.Serialize(new
         {
             type = "block_actions",
             team = new { id = Workspace },
             user = new { id = user, username = "fiona", team_id = Workspace },
             actions = new[] { new { action_id = actionId, value = transfer.ToString(), type = "button" } },
+            response_url = responseUrl,
+            message = blocks is null ? null : new { blocks },
         }));
 
     private static async Task<string> TextAsync(HttpResponseMessage response)
@@ -86,6 +88,43 @@ public sealed class SlackAppTests(SqliteNotificationsApp app) : IClassFixture<Sq
         Assert.Contains($"approve {person} {transfer} Approved in Slack by fiona", app.Desk.Calls);
         Assert.Equal("Rejected.", await TextAsync(await PostAsync("/slack/interactions", Button(SlackActions.Reject, transfer, slackUser))));
         Assert.Contains($"reject {person} {transfer} Rejected in Slack by fiona", app.Desk.Calls);
+    }
+
+    [Fact]
+    public async Task A_decided_request_replaces_its_Slack_message_through_response_url_without_the_buttons()
+    {
+        await using var slack = await WebhookReceiver.StartAsync(); // stands in for hooks.slack.com
+        var (slackUser, _) = await LinkedPersonAsync();
+        var transfer = Guid.NewGuid();
+        var message = new object[]
+        {
+            new { type = "section", text = new { type = "mrkdwn", text = "*Budget transfer requested*: 200.00 USD to Team Search" } },
+            new { type = "actions", elements = new[] { new { type = "button", action_id = SlackActions.Approve, value = transfer.ToString() } } },
+        };
+
+        var reply = await TextAsync(await PostAsync("/slack/interactions", Button(SlackActions.Reject, transfer, slackUser, slack.Url("/actions/T0/R1"), message)));
+
+        Assert.Equal("Rejected.", reply); // the clicker's own answer, as before
+        var posted = await slack.NextAsync();
+        Assert.Equal("/actions/T0/R1", posted.Path);
+        Assert.StartsWith("application/json", posted.Headers["Content-Type"], StringComparison.Ordinal);
+        var json = JsonDocument.Parse(posted.Body).RootElement;
+        Assert.True(json.GetProperty("replace_original").GetBoolean());
+        Assert.Equal("Rejected by fiona in Slack: Rejected.", json.GetProperty("text").GetString());
+        var blocks = json.GetProperty("blocks").EnumerateArray().ToList();
+        Assert.DoesNotContain(blocks, b => b.GetProperty("type").GetString() == "actions"); // no buttons left
+        Assert.Equal("*Budget transfer requested*: 200.00 USD to Team Search", blocks[0].GetProperty("text").GetProperty("text").GetString());
+        Assert.Equal("context", blocks[^1].GetProperty("type").GetString());
+        Assert.Equal("*Rejected* by fiona in Slack: Rejected.", blocks[^1].GetProperty("elements")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void A_response_url_to_a_refused_address_is_not_posted_to()
+    {
+        var policy = new ControlPlane.Features.Gateway.Providers.ProviderAddressPolicy([]);
+        Assert.NotNull(WebhookAddresses.Problem(policy, new Uri("https://169.254.169.254/latest/meta-data/")));
+        Assert.NotNull(WebhookAddresses.Problem(policy, new Uri("http://127.0.0.1:8080/x")));
+        Assert.Null(WebhookAddresses.Problem(policy, new Uri("https://hooks.slack.com/actions/T0/R1"))); // names are checked when resolved
     }
 
     [Fact]

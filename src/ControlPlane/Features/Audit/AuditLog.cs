@@ -39,30 +39,53 @@ public sealed class AuditLog(TimeProvider clock, AuditChainKeys keys, AuditAncho
         await strategy.ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            if (db.Database.IsNpgsql())
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", ct);
-            else if (db.Database.IsSqlServer())
-                await db.Database.ExecuteSqlRawAsync(SqlServerChainLock, ct);
-            // The action's own changes first, so that the "after" holds the keys the database gave them.
-            var changes = AuditChanges.Capture(db);
-            if (changes.Any) await db.SaveChangesAsync(ct);
-            var (before, after) = changes.Describe();
-            var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
-                .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
-            var (sequence, previous) = head is null ? (1L, GenesisHash) : (head.Sequence + 1, head.Hash);
-            // Whole microseconds: the finest time PostgreSQL keeps, so the hash still holds after a round trip.
-            var now = clock.GetUtcNow().UtcDateTime;
-            var at = now.AddTicks(-(now.Ticks % 10));
-            var entry = new AuditEntry
-            {
-                Sequence = sequence, At = at, Actor = actor, Action = action, Target = target, Details = details,
-                PreviousHash = previous, KeyId = keys.CurrentId, HashVersion = CurrentHashVersion, Before = before, After = after, Hash = "",
-            };
-            entry.Hash = HashOf(keys.Current, entry);
-            db.AuditEntries.Add(entry);
-            await db.SaveChangesAsync(ct);
+            await AppendAsync(db, actor, action, target, details, ct);
             await transaction.CommitAsync(ct);
         });
+    }
+
+    /// <summary>
+    /// Takes the chain lock in the caller's open transaction (held until it commits or rolls back). A path that moves
+    /// money and audits it takes this lock FIRST, before any wallet row: one lock order (chain, then wallets) everywhere,
+    /// so an audited money move and any other audited action can never deadlock. Taking it again is harmless (re-entrant).
+    /// </summary>
+    public static async Task LockChainAsync(ControlPlaneDb db, CancellationToken ct = default)
+    {
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("The audit chain lock is taken inside the caller's transaction; begin one first.");
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", ct);
+        else if (db.Database.IsSqlServer())
+            await db.Database.ExecuteSqlRawAsync(SqlServerChainLock, ct);
+        // SQLite: the transaction already holds the single writer lock (Microsoft.Data.Sqlite begins IMMEDIATE).
+    }
+
+    /// <summary>
+    /// Saves the caller's pending changes and appends their audit entry inside the caller's open transaction, so the
+    /// entry commits or rolls back with the action (e.g. a budget move): a crash between them cannot lose the entry.
+    /// The caller commits. Takes the chain lock if the caller has not (callers that lock wallets take it before them).
+    /// </summary>
+    public async Task AppendAsync(ControlPlaneDb db, string actor, string action, string target, string details, CancellationToken ct = default)
+    {
+        await LockChainAsync(db, ct);
+        // The action's own changes first, so that the "after" holds the keys the database gave them.
+        var changes = AuditChanges.Capture(db);
+        if (changes.Any) await db.SaveChangesAsync(ct);
+        var (before, after) = changes.Describe();
+        var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence)
+            .Select(e => new { e.Sequence, e.Hash }).FirstOrDefaultAsync(ct);
+        var (sequence, previous) = head is null ? (1L, GenesisHash) : (head.Sequence + 1, head.Hash);
+        // Whole microseconds: the finest time PostgreSQL keeps, so the hash still holds after a round trip.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var at = now.AddTicks(-(now.Ticks % 10));
+        var entry = new AuditEntry
+        {
+            Sequence = sequence, At = at, Actor = actor, Action = action, Target = target, Details = details,
+            PreviousHash = previous, KeyId = keys.CurrentId, HashVersion = CurrentHashVersion, Before = before, After = after, Hash = "",
+        };
+        entry.Hash = HashOf(keys.Current, entry);
+        db.AuditEntries.Add(entry);
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>Verifies the chain against the anchors in the anchor file (see <see cref="AuditAnchors"/>).</summary>

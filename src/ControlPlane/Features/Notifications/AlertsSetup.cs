@@ -5,9 +5,10 @@ public static class AlertsSetup
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHttpClient(ChannelSender.HttpClientName);
+        builder.Services.AddHttpClient(ChannelSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookAddresses.Handler);
         builder.Services.AddSingleton<ChannelSecrets>();
         builder.Services.AddSingleton<ChannelSender>();
+        builder.Services.AddSingleton<SlackResponseUrl>();
         builder.Services.AddSingleton<AlertDedupGate>();
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddScoped<AlertAudience>();

@@ -46,6 +46,11 @@ public sealed class ChannelSender(IHttpClientFactory http, ChannelSecrets secret
         {
             throw new DeliveryFailedException($"No answer within {options.Value.SendTimeout.TotalSeconds:0} s.");
         }
+        catch (Exception ex) when (Gateway.Relay.ProviderAddressRefusedException.In(ex) is { } refused)
+        {
+            // The host resolved to an address the rule refuses (e.g. rebound to a private one): no socket was opened.
+            throw new DeliveryFailedException(Scrub($"The webhook's address is not allowed: {refused.Message}", secret));
+        }
         catch (Exception ex) when (ex is not DeliveryFailedException and not OperationCanceledException)
         {
             throw new DeliveryFailedException(Scrub($"{ex.GetType().Name}: {ex.Message}", secret));

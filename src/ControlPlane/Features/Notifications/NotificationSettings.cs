@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ControlPlane.Features.Audit;
+using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.People;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
@@ -13,7 +14,8 @@ namespace ControlPlane.Features.Notifications;
 /// every change audited (never with a secret in it).
 /// </summary>
 public sealed partial class NotificationSettings(
-    IDbContextFactory<ControlPlaneDb> dbFactory, ChannelSecrets secrets, DeliveryDispatcher dispatcher, AuditLog audit, TimeProvider clock)
+    IDbContextFactory<ControlPlaneDb> dbFactory, ChannelSecrets secrets, DeliveryDispatcher dispatcher, AuditLog audit, TimeProvider clock,
+    ProviderAddressPolicy addresses)
 {
     public static bool MayManage(Actor actor) => actor.Role is Roles.Owner or Roles.Admin or Roles.FinanceAdmin;
     private const string Refused = "Only an Owner, Admin or FinanceAdmin can change notifications.";
@@ -57,7 +59,7 @@ public sealed partial class NotificationSettings(
             SigningSecret = Blank(form.SigningSecret) ? stored.SigningSecret : form.SigningSecret!.Trim(),
         };
         if (channel is not null && channel.Kind != form.Kind) return Outcome.Fail<NotificationChannel>("A channel's kind cannot change; add a new channel instead.");
-        if (Validate(form, secret) is { } problem) return Outcome.Fail<NotificationChannel>(problem);
+        if (Validate(form, secret, addresses) is { } problem) return Outcome.Fail<NotificationChannel>(problem);
         if (await db.Set<NotificationChannel>().AnyAsync(c => c.Name == form.Name && c.Id != (id ?? Guid.Empty), ct))
             return Outcome.Fail<NotificationChannel>($"A channel named '{form.Name}' already exists.");
 
@@ -186,7 +188,7 @@ public sealed partial class NotificationSettings(
         return $"{s.From} via {s.SmtpHost}:{s.SmtpPort}";
     }
 
-    private static string? Validate(ChannelForm form, ChannelSecret secret)
+    private static string? Validate(ChannelForm form, ChannelSecret secret, ProviderAddressPolicy addresses)
     {
         if (form.Name.Length is 0 or > 100) return "A channel needs a name of at most 100 characters.";
         if (!ChannelKinds.All.Contains(form.Kind)) return $"A channel is one of {string.Join(", ", ChannelKinds.All)}.";
@@ -202,6 +204,7 @@ public sealed partial class NotificationSettings(
         if (!Uri.TryCreate(secret.Url, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(url.UserInfo))
             return "The webhook URL is an http(s) address without a user name.";
         if (url.Scheme == "http" && !url.IsLoopback) return "Use an https:// webhook URL (plain http only to this machine).";
+        if (WebhookAddresses.Problem(addresses, url) is { } refused) return refused;
         if (form.Kind == ChannelKinds.Webhook && (secret.SigningSecret is null || secret.SigningSecret.Length < 16))
             return "A webhook needs a signing secret of at least 16 characters (receivers verify X-ControlPlane-Signature with it).";
         return null;

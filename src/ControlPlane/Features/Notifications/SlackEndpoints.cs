@@ -68,7 +68,8 @@ public static class SlackEndpoints
     }
 
     internal static async Task<Results<Ok<SlackReply>, UnauthorizedHttpResult, BadRequest<string>>> InteractionAsync(
-        HttpContext http, IOptions<NotificationOptions> options, IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock, CancellationToken ct)
+        HttpContext http, IOptions<NotificationOptions> options, IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock, SlackResponseUrl responder,
+        CancellationToken ct)
     {
         var (body, refused) = await VerifiedBodyAsync(http, options.Value, clock, ct);
         if (refused is not null) return TypedResults.Unauthorized();
@@ -98,6 +99,9 @@ public static class SlackEndpoints
         var outcome = actionId == SlackActions.Approve
             ? await desk.ApproveAsync(userId.Value, transferId, $"Approved in Slack by {name}", ct)
             : await desk.RejectAsync(userId.Value, transferId, $"Rejected in Slack by {name}", ct);
+        // A decided request's message is replaced for everyone in the channel: who decided, the new state, no buttons.
+        if (outcome.Succeeded && outcome.State is "Approved" or "Rejected")
+            await responder.ReplaceDecidedAsync(payload, outcome.State, name, outcome.Message, ct);
         return TypedResults.Ok(Ephemeral(outcome.Message));
     }
 

@@ -23,5 +23,8 @@ public interface ITransferDesk
 /// <summary>One wallet's standing for a chat reply: money is decimal, in the organisation's currency.</summary>
 public sealed record DeskBalance(Guid WalletId, string Wallet, decimal Limit, decimal Spent, decimal Remaining, DateTime ResetsAt);
 
-/// <summary>What happened, in one line a person can read in chat; <paramref name="TransferId"/> when one was made or changed.</summary>
-public sealed record DeskOutcome(bool Succeeded, string Message, Guid? TransferId = null);
+/// <summary>
+/// What happened, in one line a person can read in chat; <paramref name="TransferId"/> when one was made or changed, and
+/// its <paramref name="State"/> after a decision (Approved, Rejected, or still Pending awaiting a second approver).
+/// </summary>
+public sealed record DeskOutcome(bool Succeeded, string Message, Guid? TransferId = null, string? State = null);

@@ -57,6 +57,7 @@ internal static class BudgetMove
     /// <summary>
     /// Gives a granted budget back from <paramref name="grantee"/> to where it came from: as much of
     /// <paramref name="amount"/> as the grantee has neither spent nor holds now (spent budget cannot flow back).
+    /// Returns what moved: 0 when nothing did.
     /// </summary>
     public static async Task<decimal> ReturnAsync(ControlPlaneDb db, Guid grantee, Guid? source, decimal amount, DateTime at, string note, CancellationToken ct)
     {
@@ -65,8 +66,11 @@ internal static class BudgetMove
         if (wallet?.Limit is not { } limit) return 0;
         var back = Math.Clamp(limit - wallet.Spent - wallet.Leased, 0, amount);
         if (back <= 0) return 0;
-        await db.Wallets.Where(w => w.Id == grantee && w.Limit != null && w.Limit - w.Spent - w.Leased >= back)
+        // The conditional UPDATE decides: when it touched no row the grantee no longer has it free, and nothing moves
+        // (no source raised, no ledger legs), as MoveAsync does with nothing taken.
+        var taken = await db.Wallets.Where(w => w.Id == grantee && w.Limit != null && w.Limit - w.Spent - w.Leased >= back)
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.Limit, w => w.Limit - back), ct);
+        if (taken == 0) return 0;
         if (source is { } s) await db.Wallets.Where(w => w.Id == s && w.Limit != null).ExecuteUpdateAsync(x => x.SetProperty(w => w.Limit, w => w.Limit + back), ct);
         Ledger.AddTransfer(db, at, LedgerKinds.Transfer, source, LedgerAccounts.Budget, grantee, LedgerAccounts.Budget, back, note: note);
         return back;

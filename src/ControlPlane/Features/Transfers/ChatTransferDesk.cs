@@ -54,7 +54,7 @@ public sealed class ChatTransferDesk(IDbContextFactory<ControlPlaneDb> dbFactory
             TransferStates.Approved => $"Approved: {t.Amount:0.00} USD moved.",
             TransferStates.Rejected => "Rejected; the requester has been told.",
             _ => "Your approval is recorded; it needs a second, different approver.",
-        }, transferId);
+        }, transferId, t.State);
     }
 
     private async Task<Actor?> ActorAsync(Guid userId, CancellationToken ct)

@@ -103,7 +103,17 @@ public sealed class TransferService(IDbContextFactory<ControlPlaneDb> dbFactory,
             var final = verdict == TransferVerdicts.Rejected || approvals + 1 >= transfer.ApprovalsNeeded;
             var state = verdict == TransferVerdicts.Rejected ? TransferStates.Rejected : final ? TransferStates.Approved : TransferStates.Pending;
 
+            var moved = state == TransferStates.Approved;
+            var action = verdict == TransferVerdicts.Rejected ? "transfer.rejected" : moved ? "transfer.approved" : "transfer.approval_recorded";
+            var names = await news.NamesAsync(transfer, ct);
+            var details = $"{transfer.Amount:0.00} USD from {names.From} to {names.To}"
+                + (moved ? " moved" : verdict == TransferVerdicts.Approved ? $", approval {approvals + 1} of {transfer.ApprovalsNeeded}" : "")
+                + (comment is null ? "" : $": {comment}");
+
+            // One transaction for the decision, the money and the audit entry: they land together or not at all.
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // The chain lock first, then the transfer row and the wallets: the lock order of every audited money path.
+            await AuditLog.LockChainAsync(db, ct);
             // Claims the request at the version read: of two deciders racing, the second finds no row and goes round again.
             var claimed = await db.Transfers.Where(t => t.Id == transferId && t.State == TransferStates.Pending && t.Version == transfer.Version)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.Version, t => t.Version + 1).SetProperty(t => t.State, state)
@@ -113,7 +123,6 @@ public sealed class TransferService(IDbContextFactory<ControlPlaneDb> dbFactory,
                 await transaction.RollbackAsync(ct);
                 continue;
             }
-            var moved = state == TransferStates.Approved;
             if (moved && await BudgetMove.MoveAsync(db, transfer.FromWalletId, transfer.ToWalletId, transfer.Amount, now, $"transfer {transfer.Id:N}", ct) is { } refused)
             {
                 await transaction.RollbackAsync(ct); // nothing recorded: the request stays pending and can be approved once there is money
@@ -123,19 +132,13 @@ public sealed class TransferService(IDbContextFactory<ControlPlaneDb> dbFactory,
             {
                 Id = Guid.CreateVersion7(), TransferId = transferId, ApproverId = actor.UserId, Approver = actor.Name, Verdict = verdict, Comment = comment, At = now,
             });
-            await db.SaveChangesAsync(ct);
+            await audit.AppendAsync(db, actor.Name, action, $"transfer:{transfer.Id}", details, ct);
             await transaction.CommitAsync(ct);
 
             transfer.State = state;
             transfer.Version++;
             if (final) transfer.DecidedAt = now;
             if (moved) await book.ReloadAsync(ct);
-            var action = verdict == TransferVerdicts.Rejected ? "transfer.rejected" : moved ? "transfer.approved" : "transfer.approval_recorded";
-            var names = await news.NamesAsync(transfer, ct);
-            await audit.SaveAsync(db, actor.Name, action, $"transfer:{transfer.Id}",
-                $"{transfer.Amount:0.00} USD from {names.From} to {names.To}"
-                + (moved ? " moved" : verdict == TransferVerdicts.Approved ? $", approval {approvals + 1} of {transfer.ApprovalsNeeded}" : "")
-                + (comment is null ? "" : $": {comment}"), ct);
             if (final) await news.TellAsync(transfer, moved ? TransferNews.Approved : TransferNews.Rejected, actor.Name, comment, ct);
             else news.Publish(transfer, movedBudget: false);
             return transfer;

@@ -45,15 +45,25 @@ public sealed partial class TransferSweeper(IDbContextFactory<ControlPlaneDb> db
         var expired = 0;
         foreach (var transfer in due)
         {
-            var changed = await db.Transfers.Where(t => t.Id == transfer.Id && t.State == TransferStates.Pending && t.Version == transfer.Version)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, TransferStates.Expired).SetProperty(t => t.Version, t => t.Version + 1)
-                    .SetProperty(t => t.DecidedAt, now), ct);
-            if (changed == 0) continue; // decided or expired by someone else meanwhile
+            var (from, to, _) = await news.NamesAsync(transfer, ct);
+            // The expiry and its audit entry in one transaction (the chain lock first, as on every audited money path).
+            await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+            {
+                await AuditLog.LockChainAsync(db, ct);
+                var changed = await db.Transfers.Where(t => t.Id == transfer.Id && t.State == TransferStates.Pending && t.Version == transfer.Version)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, TransferStates.Expired).SetProperty(t => t.Version, t => t.Version + 1)
+                        .SetProperty(t => t.DecidedAt, now), ct);
+                if (changed == 0)
+                {
+                    await transaction.RollbackAsync(ct); // decided or expired by someone else meanwhile
+                    continue;
+                }
+                await audit.AppendAsync(db, Actor, "transfer.expired", $"transfer:{transfer.Id}",
+                    $"{transfer.Amount:0.00} USD from {from} to {to} was not decided by {transfer.PendingUntil:yyyy-MM-dd HH:mm} UTC", ct);
+                await transaction.CommitAsync(ct);
+            }
             transfer.State = TransferStates.Expired;
             transfer.DecidedAt = now;
-            var (from, to, _) = await news.NamesAsync(transfer, ct);
-            await audit.SaveAsync(db, Actor, "transfer.expired", $"transfer:{transfer.Id}",
-                $"{transfer.Amount:0.00} USD from {from} to {to} was not decided by {transfer.PendingUntil:yyyy-MM-dd HH:mm} UTC", ct);
             await news.TellAsync(transfer, TransferNews.Expired, Actor, null, ct);
             expired++;
         }
@@ -70,9 +80,12 @@ public sealed partial class TransferSweeper(IDbContextFactory<ControlPlaneDb> db
         var returned = 0;
         foreach (var transfer in due)
         {
+            var (from, to, _) = await news.NamesAsync(transfer, ct);
             decimal back;
+            // The claim, the money flowing back and the audit entry in one transaction; the chain lock before the wallets'.
             await using (var transaction = await db.Database.BeginTransactionAsync(ct))
             {
+                await AuditLog.LockChainAsync(db, ct);
                 var claimed = await db.Transfers.Where(t => t.Id == transfer.Id && t.State == TransferStates.Approved && t.Version == transfer.Version)
                     .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, TransferStates.Returned).SetProperty(t => t.Version, t => t.Version + 1)
                         .SetProperty(t => t.ReturnedAt, now), ct);
@@ -83,16 +96,14 @@ public sealed partial class TransferSweeper(IDbContextFactory<ControlPlaneDb> db
                 }
                 back = await BudgetMove.ReturnAsync(db, transfer.ToWalletId, transfer.FromWalletId, transfer.Amount, now, $"transfer {transfer.Id:N} returned", ct);
                 await db.Transfers.Where(t => t.Id == transfer.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.ReturnedAmount, back), ct);
-                await db.SaveChangesAsync(ct);
+                await audit.AppendAsync(db, Actor, "transfer.returned", $"transfer:{transfer.Id}",
+                    $"the grant of {transfer.Amount:0.00} USD to {to} expired; {back:0.00} USD unspent flowed back to {from}", ct);
                 await transaction.CommitAsync(ct);
             }
             transfer.State = TransferStates.Returned;
             transfer.ReturnedAt = now;
             transfer.ReturnedAmount = back;
             await book.ReloadAsync(ct);
-            var (from, to, _) = await news.NamesAsync(transfer, ct);
-            await audit.SaveAsync(db, Actor, "transfer.returned", $"transfer:{transfer.Id}",
-                $"the grant of {transfer.Amount:0.00} USD to {to} expired; {back:0.00} USD unspent flowed back to {from}", ct);
             news.Publish(transfer, movedBudget: true);
             returned++;
         }
