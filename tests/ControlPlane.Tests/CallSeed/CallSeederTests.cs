@@ -64,8 +64,12 @@ public abstract class CallSeederTests<TApp>(TApp fixture) where TApp : AppFixtur
 
 public sealed class CallSeederTests_on_Sqlite(SqliteApp f) : CallSeederTests<SqliteApp>(f), IClassFixture<SqliteApp>;
 
-public sealed class CallSeederTests_on_Postgres(PostgresApp f) : CallSeederTests<PostgresApp>(f), IClassFixture<PostgresApp>
+public sealed class CallSeederTests_on_Postgres : CallSeederTests<PostgresApp>, IClassFixture<PostgresApp>
 {
+    private readonly PostgresApp f;
+
+    public CallSeederTests_on_Postgres(PostgresApp fixture) : base(fixture) => f = fixture;
+
     private async Task<List<string>> IndexesOfCallsAsync()
     {
         await using var db = f.App.OpenDb();

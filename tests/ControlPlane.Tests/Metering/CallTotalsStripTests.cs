@@ -31,7 +31,7 @@ public sealed class CallTotalsStripTests(ClockedDemoApp app) : MudContext, IClas
         return await CallTotalsQuery.RunAsync(db, raw, null, filter, new BudgetClock(clockStep), CancellationToken.None, rawAtOnce);
     }
 
-    private string ValueOf(IRenderedComponent<CallTotalsStrip> strip, string figure) =>
+    private static string ValueOf(IRenderedComponent<CallTotalsStrip> strip, string figure) =>
         strip.Find($"[data-testid={figure}] [data-testid=total-value]").TextContent.Trim();
 
     [Fact]
