@@ -6,7 +6,8 @@
 #   tests/bench/scale.sh [PG_CALLS=10000000] [SQLITE_CALLS=1000000]      SAMPLES=20 per filter; 0 skips a database
 #   (SKIP_BUILD=1 reuses the app already built into $OUT/app; OUT=/tmp/… runs two cases side by side; REUSE=1 keeps the
 #   SQLite file of an earlier run in $OUT instead of seeding again; REUSE=rollups also sums its rollups again, as after an
-#   upgrade that added rollup columns)
+#   upgrade that added rollup columns; with PG_OWN=1 and CONTROLPLANE_TEST_POSTGRES naming a server of your own, which
+#   scripts/with-postgres.sh then uses as it is, REUSE=1 also keeps that server's calls: seed once, measure many times)
 # Not a test: numbers depend on the machine. Results also go to tests/bench/results/scale-<date>.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -89,7 +90,7 @@ measure() {
     "sort=cost" "sort=latency-asc" "after=$next" "range=all&model=$model&outcome=errors" "range=all&sort=cost" "range=day&sort=latency"
   )
   : >"$OUT/rows.txt"; : >"$OUT/totals.txt"
-  echo "== $label: Requests filter changes (rows, /api/v1/calls), $SAMPLES samples each" | tee -a "$RESULTS"
+  echo "== $label: Requests filter changes (rows, /api/v1/calls), $SAMPLES samples each; load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS"
   for f in "${filters[@]}"; do
     time_get "/api/v1/calls?$f" >"$OUT/one.txt"
     cat "$OUT/one.txt" >>"$OUT/rows.txt"
@@ -107,6 +108,7 @@ measure() {
   echo "  pooled totals (the strip above the rows, loaded beside them): $(stats <"$OUT/totals.txt")" | tee -a "$RESULTS"
   time_get "/" >"$OUT/overview.txt"
   echo "  Overview page render (GET /, server-rendered): $(stats <"$OUT/overview.txt")" | tee -a "$RESULTS"
+  echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS"
 }
 
 run_case() {
@@ -115,7 +117,7 @@ run_case() {
   echo "== $label: migrate and demo data" | tee -a "$RESULTS"
   start_app; stop_app
   local t0=$SECONDS
-  if [[ -n "${REUSE:-}" && "$provider" == "Sqlite" ]]; then
+  if [[ -n "${REUSE:-}" && ( "$provider" == "Sqlite" || -n "${PG_OWN:-}" ) ]]; then
     echo "== $label: reusing the calls seeded before" | tee -a "$RESULTS"
     if [[ "$REUSE" == "rollups" ]]; then
       (cd "$ROOT/src/ControlPlane" && dotnet "$OUT/app/ControlPlane.dll" seed --rollups-only --days $((DAYS + 1))) | tail -1 | tee -a "$RESULTS"
@@ -124,7 +126,7 @@ run_case() {
   else
     echo "== $label: seed --calls $calls --days $DAYS" | tee -a "$RESULTS"
     (cd "$ROOT/src/ControlPlane" && dotnet "$OUT/app/ControlPlane.dll" seed --calls "$calls" --days "$DAYS") | tail -1 | tee -a "$RESULTS"
-    echo "  seeding took $((SECONDS - t0)) s (wall clock, indexes maintained)" | tee -a "$RESULTS"
+    echo "  seeding took $((SECONDS - t0)) s (wall clock: rows, indexes and rollups; load average now $(cut -d" " -f1-3 /proc/loadavg))" | tee -a "$RESULTS"
   fi
   if [[ "$provider" == "Postgres" ]]; then
     psql_cmd "VACUUM ANALYZE calls;" >/dev/null
@@ -148,7 +150,7 @@ if [[ "${1:-}" == "--inner" ]]; then
   exit 0
 fi
 
-echo "ControlPlane scale benchmark, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, samples per filter: $SAMPLES" | tee "$RESULTS"
+echo "ControlPlane scale benchmark, $(date -u '+%Y-%m-%d %H:%M') UTC, commit $(git -C "$ROOT" rev-parse --short HEAD), $(nproc) cores, samples per filter: $SAMPLES" | tee "$RESULTS"
 if [[ "$SQLITE_CALLS" -gt 0 ]]; then
   [[ -n "${REUSE:-}" ]] || rm -f "$OUT/scale.db"*
   run_case "SQLite, $SQLITE_CALLS calls" Sqlite "Data Source=$OUT/scale.db" "$SQLITE_CALLS"

@@ -64,7 +64,33 @@ public abstract class CallSeederTests<TApp>(TApp fixture) where TApp : AppFixtur
 
 public sealed class CallSeederTests_on_Sqlite(SqliteApp f) : CallSeederTests<SqliteApp>(f), IClassFixture<SqliteApp>;
 
-public sealed class CallSeederTests_on_Postgres(PostgresApp f) : CallSeederTests<PostgresApp>(f), IClassFixture<PostgresApp>;
+public sealed class CallSeederTests_on_Postgres : CallSeederTests<PostgresApp>, IClassFixture<PostgresApp>
+{
+    private readonly PostgresApp f;
+
+    public CallSeederTests_on_Postgres(PostgresApp fixture) : base(fixture) => f = fixture;
+
+    private async Task<List<string>> IndexesOfCallsAsync()
+    {
+        await using var db = f.App.OpenDb();
+        return await db.Database.SqlQueryRaw<string>("SELECT indexdef AS \"Value\" FROM pg_indexes WHERE tablename = 'calls' ORDER BY indexdef").ToListAsync();
+    }
+
+    [Fact]
+    public async Task A_bulk_seed_writes_every_row_and_builds_the_indexes_of_calls_again()
+    {
+        var indexes = await IndexesOfCallsAsync();
+        await using var db = f.App.OpenDb();
+        var before = await db.Calls.CountAsync();
+
+        var result = await f.App.WithScopeAsync(sp => sp.GetRequiredService<CallSeeder>().SeedAsync(3_000, 7, bulkFrom: 1));
+
+        Assert.Equal(3_000, result.Calls);
+        Assert.Equal(before + 3_000, await db.Calls.CountAsync());
+        Assert.True(indexes.Count >= 9, string.Join("; ", indexes));
+        Assert.Equal(indexes, await IndexesOfCallsAsync());
+    }
+}
 
 public sealed class SeedHistoryTests
 {

@@ -95,6 +95,32 @@ public abstract class RequestsQueryTests<TApp>(TApp fixture) where TApp : AppFix
     }
 
     [Fact]
+    public async Task Pages_over_several_teams_come_in_time_then_id_order_both_ways_with_ties_across_teams()
+    {
+        // Mia sees two teams: on SQLite their pages are read team by team and merged (CallQueries.PerTeamAsync).
+        var mia = await App.ActorAsync(DemoOrg.Mia);
+        var caller = $"two-teams-{Guid.NewGuid():N}";
+        var (search, platform) = (await TeamOfAsync("Search"), await TeamOfAsync("Platform"));
+        var start = DateTime.UtcNow.AddMinutes(-40);
+        // Three calls at each instant, spread over both teams, so ties are broken by id across teams.
+        var probes = Enumerable.Range(0, 24).Select(i => Probe(caller, start.AddMinutes(i / 3), i % 2 == 0 ? search : platform)).ToList();
+        await AddAsync(probes);
+        var expected = probes.OrderByDescending(c => c.At).ThenByDescending(c => c.Id).Select(c => c.Id).ToList();
+        var filter = new CallFilter { Caller = caller };
+
+        var pages = new List<CallPage> { await PageAsync(mia, filter, 5) };
+        while (pages[^1].Next is { } next) pages.Add(await PageAsync(mia, filter, 5, next));
+
+        Assert.Equal(expected, pages.SelectMany(p => p.Rows).Select(r => r.Id));
+        Assert.Equal([5, 5, 5, 5, 4], pages.Select(p => p.Rows.Count));
+        for (var i = pages.Count - 1; i > 0; i--)
+        {
+            var back = await PageAsync(mia, filter, 5, before: pages[i].Previous);
+            Assert.Equal(pages[i - 1].Rows.Select(r => r.Id), back.Rows.Select(r => r.Id));
+        }
+    }
+
+    [Fact]
     public async Task Every_filter_matches_exactly_the_calls_whose_rows_say_so_within_what_the_actor_may_see()
     {
         var admin = await App.ActorAsync(DemoOrg.Adam);

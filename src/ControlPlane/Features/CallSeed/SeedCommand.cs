@@ -65,7 +65,7 @@ public static class SeedCommand
                 last = n;
                 stdout.WriteLine($"  {n:N0} of {total:N0} calls written");
             });
-            var result = await seeder.SeedAsync(total, days, progress, ct);
+            var result = await seeder.SeedAsync(total, days, progress, ct: ct);
             await stdout.WriteLineAsync($"Seeded {result.Calls:N0} calls from {result.From:yyyy-MM-dd HH:mm} to {result.To:yyyy-MM-dd HH:mm} UTC in {result.Took.TotalSeconds:N1} s.");
             // The seed writes rows past the batch writer, so the Overview's rollups are summed from them afterwards.
             await stdout.WriteLineAsync("Summing the rollups the Overview reads…");

@@ -53,20 +53,22 @@ internal static class CallKeyset
     public static IQueryable<CallRecord> After(IQueryable<CallRecord> calls, CallSortKey key, bool descending, CallCursor c, bool sqlite)
     {
         var (at, id) = (c.At, c.Id);
+        // Each seek starts with the bound its OR implies (cost <= x, at <= y): a plain range the database can seek the
+        // sort's index to, where the OR alone would have it walk the index from the start to the cursor.
         return (key, descending) switch
         {
-            (CallSortKey.Cost, true) when sqlite => calls.Where(x => EF.Property<double>(x, CostColumn) < c.CostReal
-                || (EF.Property<double>(x, CostColumn) == c.CostReal && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)))),
-            (CallSortKey.Cost, false) when sqlite => calls.Where(x => EF.Property<double>(x, CostColumn) > c.CostReal
-                || (EF.Property<double>(x, CostColumn) == c.CostReal && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)))),
-            (CallSortKey.Cost, true) => calls.Where(x => x.Cost < c.Cost || (x.Cost == c.Cost && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)))),
-            (CallSortKey.Cost, false) => calls.Where(x => x.Cost > c.Cost || (x.Cost == c.Cost && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)))),
-            (CallSortKey.Latency, true) => calls.Where(x => x.LatencyMs < c.LatencyMs
-                || (x.LatencyMs == c.LatencyMs && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)))),
-            (CallSortKey.Latency, false) => calls.Where(x => x.LatencyMs > c.LatencyMs
-                || (x.LatencyMs == c.LatencyMs && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)))),
-            (_, true) => calls.Where(x => x.At < at || (x.At == at && x.Id.CompareTo(id) < 0)),
-            (_, false) => calls.Where(x => x.At > at || (x.At == at && x.Id.CompareTo(id) > 0)),
+            (CallSortKey.Cost, true) when sqlite => calls.Where(x => EF.Property<double>(x, CostColumn) <= c.CostReal && (EF.Property<double>(x, CostColumn) < c.CostReal
+                || (EF.Property<double>(x, CostColumn) == c.CostReal && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0))))),
+            (CallSortKey.Cost, false) when sqlite => calls.Where(x => EF.Property<double>(x, CostColumn) >= c.CostReal && (EF.Property<double>(x, CostColumn) > c.CostReal
+                || (EF.Property<double>(x, CostColumn) == c.CostReal && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0))))),
+            (CallSortKey.Cost, true) => calls.Where(x => x.Cost <= c.Cost && (x.Cost < c.Cost || (x.Cost == c.Cost && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0))))),
+            (CallSortKey.Cost, false) => calls.Where(x => x.Cost >= c.Cost && (x.Cost > c.Cost || (x.Cost == c.Cost && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0))))),
+            (CallSortKey.Latency, true) => calls.Where(x => x.LatencyMs <= c.LatencyMs && (x.LatencyMs < c.LatencyMs
+                || (x.LatencyMs == c.LatencyMs && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0))))),
+            (CallSortKey.Latency, false) => calls.Where(x => x.LatencyMs >= c.LatencyMs && (x.LatencyMs > c.LatencyMs
+                || (x.LatencyMs == c.LatencyMs && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0))))),
+            (_, true) => calls.Where(x => x.At <= at && (x.At < at || (x.At == at && x.Id.CompareTo(id) < 0))),
+            (_, false) => calls.Where(x => x.At >= at && (x.At > at || (x.At == at && x.Id.CompareTo(id) > 0))),
         };
     }
 

@@ -42,11 +42,6 @@ public sealed partial class CallsPage
     private IReadOnlyList<string> providers = [];
     private IReadOnlyList<string> errorClasses = [];
 
-    /// <summary>The totals are lower bounds when their sum was cut short (<see cref="CallTotals.CountedFrom"/>).</summary>
-    private string AtLeast => totals.CountedFrom is null ? "" : "≥ ";
-
-    private string ErrorsText => totals.Calls == 0 ? "0" : $"{totals.Errors:N0} ({100.0 * totals.Errors / totals.Calls:0.#}%)";
-
     protected override async Task OnInitializedAsync()
     {
         actor = Actor.From((await AuthState).User);

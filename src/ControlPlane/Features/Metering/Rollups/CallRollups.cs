@@ -34,7 +34,7 @@ public sealed class CallRollups(IDbContextFactory<ControlPlaneDb> dbFactory)
             CachedInputTokens = c.CachedInputTokens, Unpriced = c.Unpriced,
         });
         await foreach (var call in rows.AsAsyncEnumerable().WithCancellation(ct)) sums.Add(call);
-        if (sums.Count > 0) await RollupUpsert.AddAsync(db, sums.Rows, ct);
+        if (sums.Count > 0) await RollupCopy.AddAsync(db, sums.Rows, ct);
         await transaction.CommitAsync(ct);
     }
 }
