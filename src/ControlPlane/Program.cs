@@ -18,6 +18,7 @@ using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using ControlPlane.Infrastructure.Live;
 
 // Verbs (migrate, keys …) run against the same services as the app and exit; see CommandLine.Help.
@@ -44,6 +45,7 @@ builder.AddRequests();
 builder.AddScim();
 builder.AddTransfers();
 builder.AddDemoData();
+builder.AddJobs();
 builder.AddShell();
 
 var app = builder.Build();
@@ -66,6 +68,7 @@ app.MapCallEndpoints();
 app.MapScimEndpoints();
 app.MapSlackEndpoints();
 app.MapAuditEndpoints();
+app.MapJobsDashboard();
 app.MapShell();
 
 await app.RunAsync();

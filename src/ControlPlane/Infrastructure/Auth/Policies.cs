@@ -29,6 +29,8 @@ public static class Policies
     public const string PeopleManage = nameof(PeopleManage);
     public const string TransfersView = nameof(TransfersView);
     public const string NotificationsManage = nameof(NotificationsManage);
+    public const string JobsView = nameof(JobsView);
+    public const string JobsManage = nameof(JobsManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -74,6 +76,9 @@ public static class Policies
         [TransfersView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
         // Channels, who gets what and the delivery log: the roles that deal with money and run the deployment.
         [NotificationsManage] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
+        // Background jobs (the Hangfire dashboard at /jobs): the admins run them; the auditor looks, read-only.
+        [JobsView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        [JobsManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)
