@@ -33,13 +33,17 @@ public static class JobsSetup
         // nothing goes through Hangfire's static JobStorage.Current or GlobalJobFilters: two app hosts in one process
         // (the tests' two nodes) each keep their own database and their own alerts.
         var contentRoot = builder.Environment.ContentRootPath;
-        builder.Services.AddSingleton(sp => Storage(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value,
-            sp.GetRequiredService<IOptions<JobsOptions>>().Value, contentRoot));
+        builder.Services.AddSingleton(sp =>
+        {
+            HangfireLogs.Use(sp.GetRequiredService<ILoggerFactory>());
+            return Storage(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, sp.GetRequiredService<IOptions<JobsOptions>>().Value, contentRoot);
+        });
         builder.Services.AddSingleton<IJobFilterProvider>(sp => Filters(sp));
-        builder.Services.AddHangfire(config => config
+        builder.Services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(HangfireLogs.Use(sp.GetRequiredService<ILoggerFactory>())));
         builder.Services.AddScoped<ScheduledJobRunner>();
 
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
