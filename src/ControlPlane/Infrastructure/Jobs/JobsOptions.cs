@@ -8,8 +8,8 @@ public sealed class JobsOptions
     public const string Section = "Jobs";
 
     /// <summary>
-    /// Whether this node runs the Hangfire server (and registers the recurring jobs). A node with it off still serves
-    /// the dashboard; tests that do not exercise jobs switch it off so that every test host does not poll the database.
+    /// Whether this node runs the Hangfire server (runs jobs). A node with it off still registers the recurring jobs and
+    /// serves the dashboard; tests that do not exercise jobs switch it off so that every test host does not poll the database.
     /// </summary>
     public bool Server { get; set; } = true;
 

@@ -47,9 +47,11 @@ public static class JobsSetup
         builder.Services.AddScoped<ScheduledJobRunner>();
 
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        // Every node (with or without a server) keeps the recurring jobs in step with what it registers, so the
+        // dashboard lists them even on web-only nodes.
+        builder.Services.AddHostedService<RecurringJobSync>();
         if (jobs.Server)
         {
-            builder.Services.AddHostedService<RecurringJobSync>();
             builder.Services.AddHangfireServer((sp, server) =>
             {
                 var options = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
