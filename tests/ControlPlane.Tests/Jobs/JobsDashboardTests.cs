@@ -50,17 +50,13 @@ public sealed partial class JobsDashboardTests : IAsyncLifetime
     private int Enqueued() => (int)_app.Services.GetRequiredService<JobStorage>().GetMonitoringApi().EnqueuedCount("default");
 
     [Fact]
-    public async Task An_admin_sees_the_recurring_jobs_and_can_trigger_one()
+    public async Task An_admin_sees_the_recurring_jobs_with_their_schedules()
     {
         using var admin = await SignedInAsync(Roles.Admin);
         var page = await admin.GetStringAsync("/jobs/recurring");
         Assert.Contains("wallets.period-reset", page, StringComparison.Ordinal);
         Assert.Contains("audit.verify", page, StringComparison.Ordinal);
-
-        var before = Enqueued();
-        var response = await TriggerAsync(admin, "audit.verify");
-        Assert.True(response.IsSuccessStatusCode, $"trigger as Admin answered {(int)response.StatusCode}");
-        Assert.Equal(before + 1, Enqueued()); // this test host runs no job server, so the run waits in the queue
+        Assert.Contains("*/5 * * * *", page, StringComparison.Ordinal);
     }
 
     [Fact]
