@@ -21,6 +21,7 @@ using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using ControlPlane.Infrastructure.Live;
 
 // Verbs (migrate, keys …) run against the same services as the app and exit; see CommandLine.Help.
@@ -51,6 +52,7 @@ builder.AddDigests();
 builder.AddFinOps();
 builder.AddReconciliation();
 builder.AddDemoData();
+builder.AddJobs();
 builder.AddShell();
 
 var app = builder.Build();
@@ -73,6 +75,7 @@ app.MapCallEndpoints();
 app.MapScimEndpoints();
 app.MapSlackEndpoints();
 app.MapAuditEndpoints();
+app.MapJobsDashboard();
 app.MapShell();
 
 await app.RunAsync();

@@ -96,10 +96,12 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/v1/wallet/transfers/{id}/approve"] = [ApiKey],
         ["/v1/wallet/transfers/{id}/reject"] = [ApiKey],
         ["/reconciliation"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        // Hangfire's dashboard (Infrastructure/Jobs): admins run jobs, the auditor reads them (read-only, JobsDashboardTests).
+        ["/jobs/{**path}"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 
@@ -222,7 +224,12 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         || pattern.StartsWith("assets/", StringComparison.Ordinal);
 
     /// <summary>The matrix's route for a URL walked over HTTP (its query left off).</summary>
-    private static string RouteOf(string url) => url.Split('?')[0];
+    private static string RouteOf(string url)
+    {
+        var path = url.Split('?')[0];
+        // A mounted sub-application (Hangfire's dashboard) is one catch-all route: "/jobs" is "/jobs/{**path}".
+        return Matrix.ContainsKey(path) ? path : Matrix.Keys.Single(k => k.EndsWith("/{**path}", StringComparison.Ordinal) && path.StartsWith(k[..^"/{**path}".Length], StringComparison.Ordinal));
+    }
 
     private static string Normalize(string pattern) => "/" + pattern.Trim('/');
 }

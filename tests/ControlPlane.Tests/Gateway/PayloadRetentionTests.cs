@@ -68,7 +68,7 @@ public abstract class PayloadRetentionTests<TApp>(TApp gateway) where TApp : Gat
 
         await using (var db = gateway.App.OpenDb())
             await db.CallPayloads.Where(p => p.CallId == wholePayload.CallId).ExecuteUpdateAsync(p => p.SetProperty(x => x.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
-        var deleted = await gateway.App.Services.GetRequiredService<PayloadJanitor>().DeleteExpiredAsync();
+        var deleted = await gateway.App.WithScopeAsync(sp => sp.GetRequiredService<PayloadJanitor>().DeleteExpiredAsync());
         Assert.True(deleted >= 1);
         Assert.Null(await PayloadOfAsync(whole));
         Assert.NotNull(await PayloadOfAsync(streamed));

@@ -124,7 +124,7 @@ public abstract class WalletLifecycleTests<TApp>(TApp gateway) : IDisposable whe
         Assert.Equal(GatewayApp.ExpectedCost(100, 0, 100), before.Spent);
 
         var nextMonth = new DateTimeOffset(before.PeriodStart.AddMonths(1).AddHours(1), TimeSpan.Zero);
-        var maintenance = ActivatorUtilities.CreateInstance<WalletMaintenance>(gateway.App.Services, new ManualClock(nextMonth));
+        var maintenance = ActivatorUtilities.CreateInstance<WalletPeriodReset>(gateway.App.Services, new ManualClock(nextMonth));
         Assert.True(await maintenance.RollOverAsync() >= 1);
 
         var after = await WalletTestKit.WalletOfTeamAsync(gateway, team);

@@ -164,7 +164,7 @@ public abstract class WalletOvershootTests<TApp>(TApp gateway) : IDisposable whe
         await firstServed.Task;
         var before = await WalletTestKit.WalletOfTeamAsync(gateway, team);
         var nextPeriod = new DateTimeOffset(before.PeriodStart.AddMonths(1).AddHours(1), TimeSpan.Zero);
-        var maintenance = ActivatorUtilities.CreateInstance<WalletMaintenance>(gateway.App.Services, new FixedClock(nextPeriod));
+        var maintenance = ActivatorUtilities.CreateInstance<WalletPeriodReset>(gateway.App.Services, new FixedClock(nextPeriod));
 
         var rolled = await maintenance.RollOverAsync(); // once, while charges keep landing
 

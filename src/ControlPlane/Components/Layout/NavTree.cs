@@ -7,7 +7,8 @@ namespace ControlPlane.Components.Layout;
 /// One area of the dashboard in the nav: a page (with its path) or a group of pages. Its policy is the page's own, so
 /// the link is shown exactly to the roles the page admits.
 /// </summary>
-public sealed record NavArea(string Text, string Icon, string Policy, string? Href = null, IReadOnlyList<NavArea>? Pages = null);
+/// <remarks><paramref name="ServerPage"/>: a page the server renders outside Blazor (Hangfire's dashboard), reached by a full load.</remarks>
+public sealed record NavArea(string Text, string Icon, string Policy, string? Href = null, IReadOnlyList<NavArea>? Pages = null, bool ServerPage = false);
 
 /// <summary>
 /// The dashboard's structure, in one place: the nav menu is drawn from it and every page's breadcrumbs are derived
@@ -38,6 +39,7 @@ public static class NavTree
         new("My digest", Icons.Material.Filled.MarkEmailUnread, Policies.SignedIn, "/digests"),
         new("FinOps exports", Icons.Material.Filled.RequestQuote, Policies.FinOps, "/finops"),
         new("Reconciliation", Icons.Material.Filled.FactCheck, Policies.ReconciliationView, "/reconciliation"),
+        new("Jobs", Icons.Material.Filled.Schedule, Policies.JobsView, "/jobs", ServerPage: true),
     ];
 
     /// <summary>

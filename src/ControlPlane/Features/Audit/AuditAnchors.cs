@@ -10,7 +10,7 @@ namespace ControlPlane.Features.Audit;
 /// <summary>The chain's head at one moment, kept where the database cannot reach it.</summary>
 public sealed record AuditAnchor(long Sequence, string Hash, DateTimeOffset At);
 
-/// <summary>Section <c>Audit</c>: where the chain's head is exported, and how often.</summary>
+/// <summary>Section <c>Audit</c>: where the chain's head is exported (every 5 minutes, by the audit.anchor job).</summary>
 public sealed class AuditOptions
 {
     public const string Section = "Audit";
@@ -20,8 +20,6 @@ public sealed class AuditOptions
     /// write (another volume, a WORM bucket mount). Anchors also always go to the log.
     /// </summary>
     public string? AnchorFile { get; set; }
-
-    public TimeSpan AnchorInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -83,25 +81,16 @@ public sealed partial class AuditAnchors(IDbContextFactory<ControlPlaneDb> dbFac
     private static partial void Anchored(ILogger logger, long sequence, string hash);
 }
 
-/// <summary>Anchors the head on a schedule and once more when the app stops.</summary>
-internal sealed partial class AuditAnchorSchedule(AuditAnchors anchors, IOptions<AuditOptions> options, TimeProvider clock, ILogger<AuditAnchorSchedule> log) : BackgroundService
+/// <summary>
+/// Anchors the head once more when this node stops (the schedule itself is the <see cref="AuditAnchorJob"/>, once per
+/// cluster): what this node wrote last is anchored even if the next scheduled run is far off.
+/// </summary>
+internal sealed partial class AuditShutdownAnchor(AuditAnchors anchors, ILogger<AuditShutdownAnchor> log) : IHostedService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.AnchorInterval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-                await anchors.AnchorHeadAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken);
         try
         {
             await anchors.AnchorHeadAsync(cancellationToken);

@@ -1,3 +1,5 @@
+using ControlPlane.Infrastructure.Jobs;
+
 namespace ControlPlane.Features.Audit;
 
 public static class AuditFeature
@@ -9,10 +11,11 @@ public static class AuditFeature
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<AuditExport>();
-        builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
-            .Validate(o => o.AnchorInterval > TimeSpan.Zero, $"{AuditOptions.Section}:AnchorInterval must be positive.").ValidateOnStart();
+        builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
         builder.Services.AddSingleton<AuditAnchors>();
-        builder.Services.AddHostedService<AuditAnchorSchedule>();
+        builder.Services.AddHostedService<AuditShutdownAnchor>();
+        builder.Services.AddScheduledJob<AuditAnchorJob>(AuditAnchorJob.JobId, "*/5 * * * *", "Anchor the audit chain's head");
+        builder.Services.AddScheduledJob<AuditChainCheck>(AuditChainCheck.JobId, "15 3 * * *", "Verify the audit chain");
         return builder;
     }
 }

@@ -1,29 +1,19 @@
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Features.Metering;
 
-/// <summary>Deletes kept prompts and completions once their team's retention has passed, every hour.</summary>
-public sealed partial class PayloadJanitor(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock, ILogger<PayloadJanitor> logger) : BackgroundService
+/// <summary>
+/// Deletes kept prompts and completions once their team's retention has passed; a recurring job, every hour. Idempotent
+/// and safe on many nodes: one DELETE by a cut-off from the clock; a row already gone is simply not there.
+/// </summary>
+public sealed partial class PayloadJanitor(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock, ILogger<PayloadJanitor> logger) : IScheduledJob
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
-        do
-        {
-            try
-            {
-                var deleted = await DeleteExpiredAsync(stoppingToken);
-                if (deleted > 0) LogDeleted(logger, deleted);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex); // try again next hour
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var deleted = await DeleteExpiredAsync(cancellationToken);
+        if (deleted > 0) LogDeleted(logger, deleted);
     }
 
     public async Task<int> DeleteExpiredAsync(CancellationToken ct = default)
@@ -35,7 +25,4 @@ public sealed partial class PayloadJanitor(IDbContextFactory<ControlPlaneDb> dbF
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} kept call payload(s) past their retention")]
     private static partial void LogDeleted(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting expired call payloads failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -12,8 +12,7 @@ public static class OverviewFeature
         builder.Services.AddSingleton<ICallBatchHook, CallRollupHook>();
         builder.Services.AddSingleton<CallRollups>();
         builder.Services.AddOptions<RollupOptions>().BindConfiguration(RollupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<MinuteRollupJanitor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<MinuteRollupJanitor>());
+        builder.Services.AddScheduledJob<MinuteRollupJanitor>("rollups.compaction", "30 * * * *", "Delete minute rollups past Rollups:MinuteDays");
         builder.Services.AddScoped<TeamSpendByDay>();
         builder.Services.AddScoped<OverviewScopes>();
         builder.Services.AddSingleton<LiveTotalsReader>();

@@ -13,7 +13,4 @@ public sealed class TransferOptions
 
     /// <summary>A request nobody decided within this expires.</summary>
     public TimeSpan PendingFor { get; set; } = TimeSpan.FromHours(48);
-
-    /// <summary>How often pending requests are expired and expired grants flow back.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,37 +1,24 @@
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Transfers;
 
 /// <summary>
 /// Expires requests nobody decided in time and lets granted budgets flow back at their expiry. Safe on many nodes and
 /// idempotent: each change is one conditional UPDATE of the transfer's state, so of several nodes sweeping at once
-/// exactly one changes (and audits and announces) each transfer; the others find nothing left to do.
+/// exactly one changes (and audits and announces) each transfer; the others find nothing left to do. A recurring job,
+/// every minute.
 /// </summary>
-public sealed partial class TransferSweeper(IDbContextFactory<ControlPlaneDb> dbFactory, WalletBook book, AuditLog audit, TransferNews news,
-    IOptions<TransferOptions> options, TimeProvider clock, ILogger<TransferSweeper> logger) : BackgroundService
+public sealed class TransferSweeper(IDbContextFactory<ControlPlaneDb> dbFactory, WalletBook book, AuditLog audit, TransferNews news,
+    TimeProvider clock) : IScheduledJob
 {
     /// <summary>Who the audit chain names for what the sweeper does.</summary>
     public const string Actor = "system:transfers";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex); // the database may be briefly gone: try again next tick
-            }
-        }
-    }
+    public async Task RunAsync(CancellationToken cancellationToken) => await RunOnceAsync(cancellationToken);
 
     /// <summary>One sweep; returns how many requests expired and how many grants flowed back.</summary>
     public async Task<(int Expired, int Returned)> RunOnceAsync(CancellationToken ct = default) =>
@@ -110,6 +97,4 @@ public sealed partial class TransferSweeper(IDbContextFactory<ControlPlaneDb> db
         return returned;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Transfer sweep failed; retrying next tick")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using ControlPlane.Features.Notifications;
 using ControlPlane.Features.Wallets;
+using ControlPlane.Infrastructure.Jobs;
 using ControlPlane.Infrastructure.Live;
 
 namespace ControlPlane.Features.Transfers;
@@ -14,8 +15,7 @@ public static class TransfersFeature
         builder.Services.AddSingleton<TransferNews>();
         builder.Services.AddScoped<ITransferDesk, ChatTransferDesk>();
         builder.Services.AddClusterEvent<TransferChanged>("transfer.changed");
-        builder.Services.AddSingleton<TransferSweeper>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<TransferSweeper>());
+        builder.Services.AddScheduledJob<TransferSweeper>("transfers.expiry", "* * * * *", "Expire undecided transfers and return expired grants");
         builder.Services.AddHostedService<WalletBookFollower>();
         return builder;
     }

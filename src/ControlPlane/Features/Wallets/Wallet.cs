@@ -55,22 +55,48 @@ public static class WalletPeriods
 
     public static IReadOnlyList<string> All { get; } = [Monthly, Weekly, Daily, None];
 
-    /// <summary>The start of the period that contains <paramref name="at"/> (UTC; weeks start on Monday).</summary>
-    public static DateTime StartOf(string period, DateTime at) => period switch
+    /// <summary>The start of the period that contains <paramref name="at"/> in UTC calendar periods (weeks start on Monday).</summary>
+    public static DateTime StartOf(string period, DateTime at) => StartOf(period, at, TimeZoneInfo.Utc);
+
+    /// <summary>
+    /// The start (a UTC instant) of the period that contains <paramref name="at"/> in <paramref name="zone"/>'s calendar:
+    /// local midnight of the day, the Monday, or the 1st. DST-safe: a midnight that a spring-forward skips starts at the
+    /// first local instant after the gap, and a midnight that occurs twice starts at its first occurrence.
+    /// </summary>
+    public static DateTime StartOf(string period, DateTime at, TimeZoneInfo zone)
     {
-        Monthly => new DateTime(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc),
-        Weekly => at.Date.AddDays(-(((int)at.DayOfWeek + 6) % 7)),
-        Daily => at.Date,
-        _ => DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc),
+        if (period is not (Monthly or Weekly or Daily)) return DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), zone);
+        return LocalMidnightToUtc(LocalStart(period, local), zone);
+    }
+
+    public static DateTime? EndOf(string period, DateTime start) => EndOf(period, start, TimeZoneInfo.Utc);
+
+    /// <summary>The end of the period that began at <paramref name="start"/>: the next period's start in <paramref name="zone"/>.</summary>
+    public static DateTime? EndOf(string period, DateTime start, TimeZoneInfo zone)
+    {
+        if (period is not (Monthly or Weekly or Daily)) return null;
+        var local = LocalStart(period, TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(start, DateTimeKind.Utc), zone));
+        var next = period switch { Monthly => local.AddMonths(1), Weekly => local.AddDays(7), _ => local.AddDays(1) };
+        return LocalMidnightToUtc(next, zone);
+    }
+
+    private static DateTime LocalStart(string period, DateTime local) => period switch
+    {
+        Monthly => new DateTime(local.Year, local.Month, 1, 0, 0, 0, DateTimeKind.Unspecified),
+        Weekly => DateTime.SpecifyKind(local.Date.AddDays(-(((int)local.DayOfWeek + 6) % 7)), DateTimeKind.Unspecified),
+        _ => DateTime.SpecifyKind(local.Date, DateTimeKind.Unspecified),
     };
 
-    public static DateTime? EndOf(string period, DateTime start) => period switch
+    private static DateTime LocalMidnightToUtc(DateTime local, TimeZoneInfo zone)
     {
-        Monthly => start.AddMonths(1),
-        Weekly => start.AddDays(7),
-        Daily => start.AddDays(1),
-        _ => null,
-    };
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        // Clocks change on whole quarter hours; the first valid quarter after a gap is the instant the clocks jumped.
+        for (var i = 0; zone.IsInvalidTime(local) && i < 24 * 4 * 2; i++) local = local.AddMinutes(15);
+        if (zone.IsAmbiguousTime(local))
+            return DateTime.SpecifyKind(local - zone.GetAmbiguousTimeOffsets(local).Max(), DateTimeKind.Utc);
+        return TimeZoneInfo.ConvertTimeToUtc(local, zone);
+    }
 }
 
 public static class ExhaustionPolicies

@@ -1,7 +1,9 @@
 using ControlPlane.Features.Teams;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Wallets;
 
@@ -75,7 +77,7 @@ public sealed record WalletOverview(IReadOnlyList<WalletRow> Wallets, IReadOnlyL
 /// </list>
 /// Only Owner and FinanceAdmin change budgets (<see cref="WalletService.MayEdit"/>); the page reads that from here.
 /// </summary>
-public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, TimeProvider clock)
+public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDirectory teams, TimeProvider clock, IOptions<OrganisationOptions> organisation)
 {
     public const int EventsPerWallet = 5;
     public const int EventsListed = 50;
@@ -117,7 +119,7 @@ public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
 
         void Walk(Wallet wallet, int depth, string path)
         {
-            rows.Add(RowOf(wallet, depth, path, now, [.. eventsOf[wallet.Id].Take(EventsPerWallet)]));
+            rows.Add(RowOf(wallet, depth, path, now, [.. eventsOf[wallet.Id].Take(EventsPerWallet)], organisation.Value.Zone));
             foreach (var child in Ordered(children[wallet.Id]))
                 Walk(child, depth + 1, $"{path} / {child.Name}");
         }
@@ -128,9 +130,9 @@ public sealed class WalletQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
         wallets.OrderBy(w => w.OwnerKind switch { WalletOwners.Organization => 0, WalletOwners.Team => 1, WalletOwners.Project => 2, _ => 3 })
             .ThenBy(w => w.Name, StringComparer.OrdinalIgnoreCase);
 
-    internal static WalletRow RowOf(Wallet w, int depth, string path, DateTime now, IReadOnlyList<WalletEventRow> events)
+    internal static WalletRow RowOf(Wallet w, int depth, string path, DateTime now, IReadOnlyList<WalletEventRow> events, TimeZoneInfo? zone = null)
     {
-        var end = WalletPeriods.EndOf(w.Period, w.PeriodStart);
+        var end = WalletPeriods.EndOf(w.Period, w.PeriodStart, zone ?? TimeZoneInfo.Utc);
         return new WalletRow(w.Id, w.Name, w.OwnerKind, w.OwnerId, w.ParentWalletId, depth, path, w.Limit, w.OverdraftPercent, w.Period,
             w.PeriodStart, end, w.Spent, w.Leased, WalletRules.ParseThresholds(w.Thresholds), w.ExhaustionPolicy, w.DowngradeAlias,
             Forecast(w.Spent, w.PeriodStart, end, now), events);

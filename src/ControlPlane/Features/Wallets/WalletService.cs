@@ -3,7 +3,9 @@ using ControlPlane.Features.People;
 using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Wallets;
 
@@ -19,7 +21,8 @@ public sealed class WalletForm
 }
 
 /// <summary>Creates wallets and changes their settings. Owner and FinanceAdmin only; every change audited.</summary>
-public sealed class WalletService(IDbContextFactory<ControlPlaneDb> dbFactory, WalletBook book, AuditLog audit, TimeProvider clock)
+public sealed class WalletService(IDbContextFactory<ControlPlaneDb> dbFactory, WalletBook book, AuditLog audit, TimeProvider clock,
+    IOptions<OrganisationOptions> organisation)
 {
     public static bool MayEdit(Actor actor) => actor.Role is Roles.Owner or Roles.FinanceAdmin;
 
@@ -44,13 +47,13 @@ public sealed class WalletService(IDbContextFactory<ControlPlaneDb> dbFactory, W
             wallet = new Wallet
             {
                 Id = Guid.CreateVersion7(), Name = name, OwnerKind = ownerKind, OwnerId = ownerId, Period = form.Period,
-                Thresholds = form.Thresholds, ExhaustionPolicy = form.ExhaustionPolicy, PeriodStart = WalletPeriods.StartOf(form.Period, now), CreatedAt = now,
+                Thresholds = form.Thresholds, ExhaustionPolicy = form.ExhaustionPolicy, PeriodStart = WalletPeriods.StartOf(form.Period, now, organisation.Value.Zone), CreatedAt = now,
             };
             db.Wallets.Add(wallet);
         }
         else if (wallet.Period != form.Period)
         {
-            wallet.PeriodStart = WalletPeriods.StartOf(form.Period, now); // a new period kind starts now; spend carries on
+            wallet.PeriodStart = WalletPeriods.StartOf(form.Period, now, organisation.Value.Zone); // a new period kind starts now; spend carries on
         }
         wallet.ParentWalletId = parentId;
         wallet.Limit = form.Limit;

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Wallets;
 
@@ -20,7 +22,7 @@ public sealed record WalletStanding(Guid Id, string Name, decimal? Limit, decima
 /// refusals share one read. This node forgets a wallet's read whenever it changes the wallet's money (a grant, a
 /// return, a charge written), so only other nodes' changes of the last moment can be missing from it.
 /// </summary>
-public sealed class WalletStandings(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock)
+public sealed class WalletStandings(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock, IOptions<OrganisationOptions> organisation)
 {
     public static readonly TimeSpan FreshFor = TimeSpan.FromMilliseconds(500);
 
@@ -62,6 +64,6 @@ public sealed class WalletStandings(IDbContextFactory<ControlPlaneDb> dbFactory,
         // not free, so it is added back: available then never counts money that is already gone.
         var debts = await db.BudgetLeases.Where(l => l.WalletId == walletId && l.ReturnedAt == null && l.Used > l.Granted).SumAsync(l => l.Used - l.Granted);
         var ceiling = w.Limit is { } limit ? limit * (1 + w.OverdraftPercent / 100m) : (decimal?)null;
-        return new WalletStanding(w.Id, w.Name, w.Limit, ceiling, w.Spent, w.Leased + debts, WalletPeriods.EndOf(w.Period, w.PeriodStart), clock.GetUtcNow().UtcDateTime);
+        return new WalletStanding(w.Id, w.Name, w.Limit, ceiling, w.Spent, w.Leased + debts, WalletPeriods.EndOf(w.Period, w.PeriodStart, organisation.Value.Zone), clock.GetUtcNow().UtcDateTime);
     }
 }

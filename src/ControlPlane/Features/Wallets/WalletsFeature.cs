@@ -1,5 +1,6 @@
 using ControlPlane.Features.Gateway;
 using ControlPlane.Features.Metering;
+using ControlPlane.Infrastructure.Jobs;
 
 namespace ControlPlane.Features.Wallets;
 
@@ -19,6 +20,9 @@ public static class WalletsFeature
         builder.Services.AddSingleton<ICallBatchHook, WalletChargeHook>();
         builder.Services.AddSingleton<WalletMaintenance>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WalletMaintenance>());
+        // Every 5 minutes, in the organisation's time zone: a new period starts within minutes of midnight, and a
+        // cluster that was down at a boundary catches up at its first run.
+        builder.Services.AddScheduledJob<WalletPeriodReset>(WalletPeriodReset.JobId, "*/5 * * * *", "Start new wallet periods");
         return builder;
     }
 }

@@ -31,6 +31,8 @@ public static class Policies
     public const string NotificationsManage = nameof(NotificationsManage);
     public const string FinOps = nameof(FinOps);
     public const string ReconciliationView = nameof(ReconciliationView);
+    public const string JobsView = nameof(JobsView);
+    public const string JobsManage = nameof(JobsManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -80,6 +82,9 @@ public static class Policies
         [FinOps] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
         // Providers' bills against our log: the money roles and the auditor read; ReconciliationService lets the money roles import.
         [ReconciliationView] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        // Background jobs (the Hangfire dashboard at /jobs): the admins run them; the auditor looks, read-only.
+        [JobsView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        [JobsManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)

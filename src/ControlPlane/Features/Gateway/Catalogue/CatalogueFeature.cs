@@ -1,6 +1,7 @@
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Metering;
+using ControlPlane.Infrastructure.Jobs;
 
 namespace ControlPlane.Features.Gateway.Catalogue;
 
@@ -30,8 +31,7 @@ public static class CatalogueFeature
         // Shutdown waits for in-flight calls, then drains the call log, then returns leases: give it the time.
         builder.Services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<GatewayOptions>>(
             (host, gateway) => host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds));
-        builder.Services.AddSingleton<PayloadJanitor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PayloadJanitor>());
+        builder.Services.AddScheduledJob<PayloadJanitor>("payloads.retention", "0 * * * *", "Delete kept prompts and completions past their retention");
         return builder;
     }
 }

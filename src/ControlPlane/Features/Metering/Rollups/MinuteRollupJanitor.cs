@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -19,31 +20,17 @@ public sealed class RollupOptions
 }
 
 /// <summary>
-/// Deletes minute rollups older than <see cref="RollupOptions.MinuteDays"/>, every hour. Safe on any number of nodes at
+/// Deletes minute rollups older than <see cref="RollupOptions.MinuteDays"/>; a recurring job, every hour. Safe on any number of nodes at
 /// once and idempotent: each pass deletes by a cut-off computed from the clock, one UTC day of buckets per statement
 /// (short transactions, however much has piled up), and a row another node deleted first is simply not there.
 /// </summary>
 public sealed partial class MinuteRollupJanitor(IDbContextFactory<ControlPlaneDb> dbFactory, TimeProvider clock, IOptions<RollupOptions> options,
-    ILogger<MinuteRollupJanitor> logger) : BackgroundService
+    ILogger<MinuteRollupJanitor> logger) : IScheduledJob
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // The first pass an hour after start, not at once: a start is busy enough, and nothing is urgent about old minutes.
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                var deleted = await PruneAsync(stoppingToken);
-                if (deleted > 0) LogPruned(logger, deleted, options.Value.MinuteDays);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex); // try again next hour
-            }
-        }
+        var deleted = await PruneAsync(cancellationToken);
+        if (deleted > 0) LogPruned(logger, deleted, options.Value.MinuteDays);
     }
 
     /// <summary>Deletes the minute rows whose bucket is older than the kept days; returns how many went.</summary>
@@ -66,7 +53,4 @@ public sealed partial class MinuteRollupJanitor(IDbContextFactory<ControlPlaneDb
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} minute rollup row(s) older than {Days} days")]
     private static partial void LogPruned(ILogger logger, int count, int days);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning the minute rollups failed")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }
