@@ -29,14 +29,16 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
         await _database.DisposeAsync();
     }
 
-    private AppFactory Node(string name)
+    private AppFactory Node(string name, string? paused = null)
     {
-        var node = new AppFactory(_database, seedDemoData: false, settings: new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Jobs:Server"] = "true",
             ["Jobs:QueuePollInterval"] = "00:00:00.200",
             ["Organisation:TimeZone"] = "Asia/Kolkata",
-        })
+        };
+        if (paused is not null) settings["Jobs:Paused:0"] = paused;
+        var node = new AppFactory(_database, seedDemoData: false, settings: settings)
         {
             TestServices = services =>
             {
@@ -78,6 +80,17 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
             Assert.Equal("Asia/Kolkata", job.TimeZoneId);
         }
         Assert.Equal("*/5 * * * *", recurring.Single(j => j.Id == WalletPeriodReset.JobId).Cron);
+    }
+
+    [DatabaseFact]
+    public void A_paused_job_is_not_scheduled_and_the_others_are()
+    {
+        var node = Node("A", paused: CountingJob.Id);
+        using var connection = node.Services.GetRequiredService<JobStorage>().GetConnection();
+        var recurring = connection.GetRecurringJobs();
+
+        Assert.DoesNotContain(recurring, j => j.Id == CountingJob.Id);
+        Assert.Contains(recurring, j => j.Id == WalletPeriodReset.JobId);
     }
 
     [DatabaseFact]

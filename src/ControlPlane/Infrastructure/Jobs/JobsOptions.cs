@@ -25,6 +25,12 @@ public sealed class JobsOptions
     /// <summary>How often a failing job is retried before it stops and says so (the alert names the bound).</summary>
     [Range(0, 20, ErrorMessage = "Jobs:RetryAttempts must be between 0 and 20.")]
     public int RetryAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Ids of registered jobs an operator has switched off: they are not scheduled (and removed if they were). The
+    /// end-to-end app pauses the jobs that would reach out to the demo's real provider hosts.
+    /// </summary>
+    public List<string> Paused { get; set; } = [];
 }
 
 /// <summary>The "Organisation" section: facts about the organisation that schedules and periods follow.</summary>

@@ -8,15 +8,15 @@ namespace ControlPlane.Infrastructure.Jobs;
 /// <summary>
 /// At start, makes Hangfire's recurring jobs exactly the registered <see cref="ScheduledJobDefinition"/>s, in the
 /// organisation's time zone: new ones are added, changed schedules updated, and ones no feature registers any more
-/// removed (so a deleted job does not fail forever). Every node does it; the result is the same, so the order does not matter.
+/// removed (so a deleted job does not fail forever), as are the ones <see cref="JobsOptions.Paused"/> names. Every node does it; the result is the same, so the order does not matter.
 /// </summary>
 internal sealed partial class RecurringJobSync(IEnumerable<ScheduledJobDefinition> definitions, IRecurringJobManager manager, JobStorage storage,
-    IOptions<OrganisationOptions> organisation, ILogger<RecurringJobSync> logger) : IHostedService
+    IOptions<OrganisationOptions> organisation, IOptions<JobsOptions> jobs, ILogger<RecurringJobSync> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var zone = organisation.Value.Zone;
-        var defined = definitions.ToList();
+        var defined = definitions.Where(d => !jobs.Value.Paused.Contains(d.Id, StringComparer.Ordinal)).ToList();
         foreach (var definition in defined)
         {
             var id = definition.Id;
