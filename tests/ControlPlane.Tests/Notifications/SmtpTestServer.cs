@@ -5,7 +5,7 @@ using System.Threading.Channels;
 namespace ControlPlane.Tests.Notifications;
 
 /// <summary>
-/// A real SMTP server: npm smtp-server (node/smtp.mjs) on 127.0.0.1, requiring a user name and password when given.
+/// A real SMTP server: npm smtp-server (node/smtp.mjs) on 127.0.0.1 (shared with the browser tests), requiring a user name and password when given.
 /// Each message it receives arrives here as JSON (envelope, parsed subject and text).
 /// </summary>
 internal sealed class SmtpTestServer : IAsyncDisposable
@@ -32,14 +32,16 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         node.BeginErrorReadLine();
     }
 
-    public static async Task<SmtpTestServer> StartAsync(string? user = null, string? password = null)
+    /// <summary>Starts the server; with a user name and password it requires them. Port 0 is any free port (the browser tests take the demo mail channel's own, 1025).</summary>
+    public static async Task<SmtpTestServer> StartAsync(string? user = null, string? password = null, int port = 0)
     {
         var folder = NodeFolder();
         if (!File.Exists(Path.Combine(folder, "node_modules", "smtp-server", "package.json")))
-            Assert.Fail($"The npm packages are not installed: run `npm ci` in {folder} (CI does it in .ci/run).");
+            throw new InvalidOperationException($"The npm packages are not installed: run `npm ci` in {folder} (CI does it in .ci/run).");
         var start = new ProcessStartInfo("node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { "smtp.mjs" } };
         if (user is not null) start.Environment["SMTP_USER"] = user;
         if (password is not null) start.Environment["SMTP_PASSWORD"] = password;
+        start.Environment["SMTP_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var server = new SmtpTestServer(Process.Start(start) ?? throw new InvalidOperationException("node did not start."));
         try
         {

@@ -33,6 +33,6 @@ const server = new SMTPServer({
   },
 });
 server.on('error', e => process.stderr.write(String(e) + '\n'));
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.env.SMTP_PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ event: 'listening', port: server.server.address().port }) + '\n');
 });
