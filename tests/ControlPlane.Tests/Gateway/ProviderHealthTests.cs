@@ -4,28 +4,12 @@ using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.Notifications;
 using ControlPlane.Tests.Gateway.FakeUpstream;
+using ControlPlane.Tests.Infrastructure;
 using ControlPlane.Tests.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Gateway;
-
-/// <summary>The alerts a job raised, in order (the channels and their dedup are the notifications' own tests).</summary>
-public sealed class RecordingAlerts : IAlerts
-{
-    private readonly List<Alert> _raised = [];
-
-    public IReadOnlyList<Alert> Raised
-    {
-        get { lock (_raised) return [.. _raised]; }
-    }
-
-    public Task RaiseAsync(Alert alert, CancellationToken cancellationToken = default)
-    {
-        lock (_raised) _raised.Add(alert);
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>
 /// Provider health against the fake upstream on 127.0.0.1: a provider that stops answering becomes Degraded then Down,

@@ -48,3 +48,16 @@ public sealed class InterruptedResetJob(JobProbe probe, NodeName node, WalletPer
         probe.Finished.TrySetResult(node.Value);
     }
 }
+
+/// <summary>Always fails, with a message the alert must carry.</summary>
+public sealed class FailingJob(JobProbe probe, NodeName node) : IScheduledJob
+{
+    public const string Id = "test.failing";
+    public const string Error = "The bill source answered 503.";
+
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        probe.Runs.Enqueue(node.Value);
+        throw new InvalidOperationException(Error);
+    }
+}

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Notifications;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Infrastructure.Jobs;
@@ -18,6 +19,7 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private readonly JobProbe _probe = new();
+    private readonly RecordingAlerts _alerts = new();
     private TestDatabase _database = default!;
     private readonly List<AppFactory> _nodes = [];
 
@@ -29,13 +31,14 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
         await _database.DisposeAsync();
     }
 
-    private AppFactory Node(string name, string? paused = null)
+    private AppFactory Node(string name, string? paused = null, int retryAttempts = 3)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Jobs:Server"] = "true",
             ["Jobs:QueuePollInterval"] = "00:00:00.200",
             ["Organisation:TimeZone"] = "Asia/Kolkata",
+            ["Jobs:RetryAttempts"] = retryAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (paused is not null) settings["Jobs:Paused:0"] = paused;
         var node = new AppFactory(_database, seedDemoData: false, settings: settings)
@@ -44,9 +47,11 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
             {
                 services.AddSingleton(_probe);
                 services.AddSingleton(new NodeName(name));
+                services.AddSingleton<IAlerts>(_alerts);
                 // Yearly schedules: these run only when triggered, so a test decides when.
                 services.AddScheduledJob<CountingJob>(CountingJob.Id, "0 0 1 1 *", "Test: count runs");
                 services.AddScheduledJob<InterruptedResetJob>(InterruptedResetJob.Id, "0 0 1 1 *", "Test: reset, then die");
+                services.AddScheduledJob<FailingJob>(FailingJob.Id, "0 0 1 1 *", "Test: always fails");
             },
         };
         _nodes.Add(node);
@@ -91,6 +96,33 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
 
         Assert.DoesNotContain(recurring, j => j.Id == CountingJob.Id);
         Assert.Contains(recurring, j => j.Id == WalletPeriodReset.JobId);
+    }
+
+    [DatabaseFact]
+    public async Task A_failing_job_raises_a_warning_while_it_will_be_retried()
+    {
+        var node = Node("A", retryAttempts: 1);
+        node.Services.GetRequiredService<IRecurringJobManager>().Trigger(FailingJob.Id);
+
+        await UntilAsync(() => _alerts.Raised.Any(a => a.Kind == AlertKinds.JobFailing), "the job-failing alert");
+        var alert = Assert.Single(_alerts.Raised, a => a.Kind == AlertKinds.JobFailing);
+        Assert.Equal(AlertSeverity.Warning, alert.Severity);
+        Assert.Equal($"Job {FailingJob.Id} failed; retrying", alert.Subject);
+    }
+
+    [DatabaseFact]
+    public async Task A_job_out_of_retries_stops_and_a_critical_alert_says_so_with_its_error()
+    {
+        var node = Node("A", retryAttempts: 0);
+        node.Services.GetRequiredService<IRecurringJobManager>().Trigger(FailingJob.Id);
+
+        await UntilAsync(() => _alerts.Raised.Any(a => a.Kind == AlertKinds.JobFailing), "the job-failing alert");
+        var alert = Assert.Single(_alerts.Raised, a => a.Kind == AlertKinds.JobFailing);
+        Assert.Equal(AlertSeverity.Critical, alert.Severity);
+        Assert.Equal($"Job {FailingJob.Id} failed and stopped retrying", alert.Subject);
+        Assert.Contains(FailingJob.Error, alert.Body, StringComparison.Ordinal);
+        await UntilAsync(() => node.Services.GetRequiredService<JobStorage>().GetMonitoringApi().FailedCount() == 1, "the run to be recorded as failed");
+        Assert.Single(_probe.Runs);
     }
 
     [DatabaseFact]

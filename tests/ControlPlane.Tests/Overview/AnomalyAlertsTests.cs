@@ -1,7 +1,7 @@
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.Notifications;
 using ControlPlane.Features.Overview;
-using ControlPlane.Tests.Gateway;
+using ControlPlane.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

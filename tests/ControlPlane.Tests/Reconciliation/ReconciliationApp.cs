@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.Metering.Rollups;
@@ -8,18 +7,6 @@ using ControlPlane.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Reconciliation;
-
-/// <summary>Alerts the app raised, kept for the test to read (deliveries are the notifications' tests' business).</summary>
-public sealed class RecordingAlerts : IAlerts
-{
-    public ConcurrentQueue<Alert> Raised { get; } = new();
-
-    public Task RaiseAsync(Alert alert, CancellationToken cancellationToken = default)
-    {
-        Raised.Enqueue(alert);
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>The real app on a fresh database, its alerts recorded; drift passes at 0.50 USD and 2 %.</summary>
 public abstract class ReconciliationApp(DatabaseProvider provider) : IAsyncLifetime
