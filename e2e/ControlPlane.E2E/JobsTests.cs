@@ -45,6 +45,21 @@ public sealed class JobsTests(RunningApp app, BrowserFixture browser, ITestOutpu
     }
 
     [Fact]
+    public async Task An_auditor_reads_the_recurring_jobs_but_cannot_trigger_them()
+    {
+        await using var s = await BrowserSession.StartAsync(browser, app, output);
+        var page = s.Page;
+        await s.SignInAsAsync("Aria Auditor");
+
+        await page.GotoAsync(new Uri(app.BaseUrl, "/jobs/recurring").ToString());
+        await Expect(page.Locator("tr").Filter(new() { Has = page.Locator("td", new() { HasTextRegex = new Regex(@"^\s*audit\.verify\s*$") }) })).ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Trigger now" })).ToHaveCountAsync(0);
+        await Expect(page.Locator("input.js-jobs-list-checkbox")).ToHaveCountAsync(0);
+
+        s.AssertNoBrowserErrors();
+    }
+
+    [Fact]
     public async Task A_member_is_refused_the_jobs_dashboard()
     {
         await using var s = await BrowserSession.StartAsync(browser, app, output);
