@@ -43,7 +43,8 @@ public static class JobsSetup
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseLogProvider(HangfireLogs.Use(sp.GetRequiredService<ILoggerFactory>())));
+            .UseLogProvider(HangfireLogs.Use(sp.GetRequiredService<ILoggerFactory>()))
+            .UseControlPlaneLook());
         builder.Services.AddScoped<ScheduledJobRunner>();
 
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
@@ -62,6 +63,17 @@ public static class JobsSetup
         }
         return builder;
     }
+
+    private static int _lookApplied;
+
+    /// <summary>
+    /// The dashboard in the app's colours. Hangfire keeps dashboard stylesheets in a process-wide list, so it is added
+    /// once however many app hosts a process starts (the tests start several).
+    /// </summary>
+    private static IGlobalConfiguration UseControlPlaneLook(this IGlobalConfiguration config) =>
+        Interlocked.Exchange(ref _lookApplied, 1) == 0
+            ? config.UseDashboardStylesheet(typeof(JobsSetup).Assembly, "ControlPlane.Jobs.JobsDashboard.css")
+            : config;
 
     /// <summary>Hangfire's dashboard at /jobs: Admins (and Owners) run it, Auditors read it, everyone else is refused.</summary>
     public static WebApplication MapJobsDashboard(this WebApplication app)
