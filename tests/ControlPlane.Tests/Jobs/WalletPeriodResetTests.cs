@@ -107,6 +107,19 @@ public abstract class WalletPeriodResetTests(DatabaseProvider provider) : IAsync
         Assert.Equal(start.AddDays(7), wallet.PeriodStart);
         Assert.Empty(resets);
     }
+
+    [DatabaseFact]
+    public async Task The_gateways_wallet_book_says_the_period_ends_at_the_organisations_midnight()
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        var start = WalletPeriods.StartOf(WalletPeriods.Daily, new DateTime(2026, 12, 2, 12, 0, 0, DateTimeKind.Utc), zone); // 18:30 UTC the day before
+        var id = await WalletAsync(WalletPeriods.Daily, start, 1m);
+        var book = ActivatorUtilities.CreateInstance<WalletBook>(_app.Services, Options.Create(new OrganisationOptions { TimeZone = "Asia/Kolkata" }));
+
+        await book.ReloadAsync();
+
+        Assert.Equal(new DateTime(2026, 12, 2, 18, 30, 0, DateTimeKind.Utc), book.Find(id)!.PeriodEndsAt); // midnight in Kolkata, not in UTC
+    }
 }
 
 public sealed class WalletPeriodResetTests_on_Sqlite() : WalletPeriodResetTests(DatabaseProvider.Sqlite);

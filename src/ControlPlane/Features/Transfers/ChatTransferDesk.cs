@@ -4,7 +4,9 @@ using ControlPlane.Features.Teams;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Transfers;
 
@@ -12,7 +14,7 @@ namespace ControlPlane.Features.Transfers;
 /// <see cref="ITransferDesk"/> for chat apps: acts as the ControlPlane person a chat user is mapped to, through
 /// <see cref="TransferService"/>, so chat gets exactly the rights the Transfers page gives that person.
 /// </summary>
-public sealed class ChatTransferDesk(IDbContextFactory<ControlPlaneDb> dbFactory, TransferService transfers) : ITransferDesk
+public sealed class ChatTransferDesk(IDbContextFactory<ControlPlaneDb> dbFactory, TransferService transfers, IOptions<OrganisationOptions> organisation) : ITransferDesk
 {
     public async Task<IReadOnlyList<DeskBalance>> BalancesAsync(Guid userId, CancellationToken cancellationToken = default)
     {
@@ -20,7 +22,7 @@ public sealed class ChatTransferDesk(IDbContextFactory<ControlPlaneDb> dbFactory
         var teams = await db.TeamMemberships.AsNoTracking().Where(m => m.UserId == userId).Select(m => m.TeamId).ToListAsync(cancellationToken);
         var wallets = await db.Wallets.AsNoTracking().Where(w => w.OwnerKind == WalletOwners.Team && teams.Contains(w.OwnerId)).ToListAsync(cancellationToken);
         return [.. wallets.OrderBy(w => w.Name, StringComparer.OrdinalIgnoreCase).Select(w => new DeskBalance(w.Id, w.Name, w.Limit ?? 0, w.Spent,
-            w.Limit is { } limit ? Math.Max(0, limit - w.Spent - w.Leased) : 0, WalletPeriods.EndOf(w.Period, w.PeriodStart) ?? DateTime.MaxValue))];
+            w.Limit is { } limit ? Math.Max(0, limit - w.Spent - w.Leased) : 0, WalletPeriods.EndOf(w.Period, w.PeriodStart, organisation.Value.Zone) ?? DateTime.MaxValue))];
     }
 
     public async Task<DeskOutcome> RequestAsync(Guid userId, decimal amount, string reason, CancellationToken cancellationToken = default)

@@ -1,5 +1,7 @@
 using ControlPlane.Infrastructure.Data;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Wallets;
 
@@ -8,7 +10,9 @@ public sealed record WalletInfo(Guid Id, string Name, decimal? Limit, decimal? C
     decimal Spent, decimal Leased, string ExhaustionPolicy, string? DowngradeAlias)
 {
     public bool Limited => Ceiling is not null;
-    public DateTime? PeriodEndsAt => WalletPeriods.EndOf(Period, PeriodStart);
+
+    /// <summary>When the period ends: the next local midnight boundary in the organisation's time zone (null: no period).</summary>
+    public DateTime? PeriodEndsAt { get; init; }
 
     /// <summary>Whose wallet it is (<see cref="WalletOwners"/>) and that owner's id.</summary>
     public string OwnerKind { get; init; } = "";
@@ -35,7 +39,7 @@ public sealed record WalletInfo(Guid Id, string Name, decimal? Limit, decimal? C
 /// what today (a team's wallet added later, a team moved), not the parent recorded when a wallet was created.
 /// Reloaded every few seconds and on changes.
 /// </summary>
-public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
+public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory, IOptions<OrganisationOptions> organisation)
 {
     private volatile Snapshot _current = new([], [], []);
 
@@ -64,6 +68,7 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory)
         {
             OwnerKind = w.OwnerKind,
             OwnerId = w.OwnerId,
+            PeriodEndsAt = WalletPeriods.EndOf(w.Period, w.PeriodStart, organisation.Value.Zone),
         });
         var org = wallets.Where(w => w.OwnerKind == WalletOwners.Organization).Select(w => infos[w.Id]).FirstOrDefault();
         var teamWallets = wallets.Where(w => w.OwnerKind == WalletOwners.Team).ToDictionary(w => w.OwnerId, w => infos[w.Id]);
