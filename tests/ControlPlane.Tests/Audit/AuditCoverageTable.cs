@@ -27,6 +27,9 @@ public static class AuditCoverageTable
     public static IReadOnlyDictionary<string, string> Actions { get; } = new Dictionary<string, string>
     {
         ["TeamDirectory.CreateAsync(Actor, String, Guid?, CancellationToken)"] = "team.created",
+        ["OfferedModels.SyncNowAsync(Actor, CancellationToken)"] = "models.synced",
+        ["OfferedModels.AcceptAsync(Actor, Guid, OfferAcceptance, CancellationToken)"] = "model.offer_accepted",
+        ["OfferedModels.DismissAsync(Actor, Guid, CancellationToken)"] = "model.offer_dismissed",
         ["TeamDirectory.SetPayloadRetentionAsync(Actor, Guid, Int32?, CancellationToken)"] = "team.payload_retention",
         ["TeamDirectory.AddMemberAsync(Actor, Guid, Guid, String, CancellationToken)"] = "team.member_added",
         ["TeamDirectory.RemoveMemberAsync(Actor, Guid, Guid, CancellationToken)"] = "team.member_removed",

@@ -17,6 +17,7 @@ using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
+using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Tests.Auth;
 
@@ -338,9 +339,9 @@ public static class ServiceAuthorizationTable
         ["OfferedModels.SyncNowAsync(Actor, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
             (p, a) => p.Use<OfferedModels, bool>(async s => (await s.SyncNowAsync(a)).Succeeded)),
         ["OfferedModels.AcceptAsync(Actor, Guid, OfferAcceptance, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
-            (p, a) => p.Use<OfferedModels, bool>(async s => (await s.AcceptAsync(a, Guid.NewGuid(), new OfferAcceptance { Alias = "a", InputPerMillion = 1m, OutputPerMillion = 1m })).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true)),
+            async (p, a) => { var id = await OfferAsync(p); return await p.Use<OfferedModels, bool>(async s => (await s.AcceptAsync(a, id, new OfferAcceptance { Alias = $"walk-{Guid.NewGuid():N}"[..16], InputPerMillion = 1m, OutputPerMillion = 1m })).Succeeded); }),
         ["OfferedModels.DismissAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
-            (p, a) => p.Use<OfferedModels, bool>(async s => (await s.DismissAsync(a, Guid.NewGuid())).Error?.StartsWith("Only an Owner", StringComparison.Ordinal) != true)),
+            async (p, a) => { var id = await OfferAsync(p); return await p.Use<OfferedModels, bool>(async s => (await s.DismissAsync(a, id)).Succeeded); }),
 
         // Reconciliation: the money roles and the auditor read reports; the money roles import, fetch and set admin keys.
         ["ReconciliationService.MayRead(Actor)"] = new(ReconReaders, (_, a) => Task.FromResult(ReconciliationService.MayRead(a))),
@@ -361,6 +362,21 @@ public static class ServiceAuthorizationTable
         ["ReconciliationService.SaveSourceAsync(Actor, String, String, String, String, CancellationToken)"] = new(ReconWriters,
             async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.SaveSourceAsync(a, name, BillApis.OpenAI, "http://127.0.0.1:9", "sk-admin-walk-00001234")).Succeeded); }),
     };
+
+    /// <summary>A model one of the providers newly lists, waiting for an admin (as the model list sync leaves it).</summary>
+    private static async Task<Guid> OfferAsync(ServiceProbe p)
+    {
+        await using var db = p.App.OpenDb();
+        var provider = await db.Providers.AsNoTracking().OrderBy(x => x.Name).Select(x => x.Id).FirstAsync();
+        var offer = new OfferedModel
+        {
+            Id = Guid.CreateVersion7(), ProviderId = provider, UpstreamModel = $"walk-{Guid.NewGuid():N}", Status = OfferedModelStatuses.Offered,
+            FirstSeenAt = DateTime.UtcNow, LastSeenAt = DateTime.UtcNow,
+        };
+        db.Add(offer);
+        await db.SaveChangesAsync();
+        return offer.Id;
+    }
 
     private static string[] ReconReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin, ServiceRoles.Auditor];
     private static string[] ReconWriters => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin];

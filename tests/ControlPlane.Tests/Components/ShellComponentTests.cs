@@ -3,6 +3,7 @@ using ControlPlane.Components;
 using ControlPlane.Components.Layout;
 using ControlPlane.Features.People;
 using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Infrastructure.Jobs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
@@ -163,11 +164,13 @@ public sealed class ShellComponentTests(DashboardApp app) : DashboardContext(app
     }
 
     /// <summary>Every routed page under Features/ with the policy of its [Authorize] attribute.</summary>
+    /// <summary>The Blazor pages by their [Route] and [Authorize], and the one page served outside Blazor: Hangfire's dashboard, mounted with its policy.</summary>
     private static IEnumerable<(string Route, string Policy)> RoutedPages() =>
-        from type in typeof(Program).Assembly.GetTypes()
-        where type.Namespace?.StartsWith("ControlPlane.Features", StringComparison.Ordinal) == true
-        let route = type.GetCustomAttributes(typeof(RouteAttribute), false).Cast<RouteAttribute>().FirstOrDefault()
-        let authorize = type.GetCustomAttributes(typeof(AuthorizeAttribute), false).Cast<AuthorizeAttribute>().FirstOrDefault()
-        where route is not null && authorize?.Policy is not null
-        select (route.Template, authorize.Policy!);
+        (from type in typeof(Program).Assembly.GetTypes()
+         where type.Namespace?.StartsWith("ControlPlane.Features", StringComparison.Ordinal) == true
+         let route = type.GetCustomAttributes(typeof(RouteAttribute), false).Cast<RouteAttribute>().FirstOrDefault()
+         let authorize = type.GetCustomAttributes(typeof(AuthorizeAttribute), false).Cast<AuthorizeAttribute>().FirstOrDefault()
+         where route is not null && authorize?.Policy is not null
+         select (route.Template, authorize.Policy!))
+        .Append((JobsSetup.DashboardPath, Policies.JobsView));
 }

@@ -1,3 +1,4 @@
+using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Infrastructure.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -16,6 +17,9 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
 {
     public TestDatabase Database => database;
 
+    /// <summary>The host names this app may look up (localhost only, unless a test maps more).</summary>
+    public TableResolver Resolver { get; } = new();
+
     /// <summary>Services a test adds or replaces after the app's own (a log capture, a handler's back channel).</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
@@ -31,6 +35,8 @@ public sealed class AppFactory(TestDatabase database, string environment = "Deve
         if (environment != "Development" && settings?.Keys.Any(k => k.StartsWith("KeyEncryption:", StringComparison.Ordinal)) != true)
             foreach (var (key, value) in TestKeyEncryption.Settings()) builder.UseSetting(key, value);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+        // No lookup leaves the machine (the demo's providers are real hosts): names resolve from a table; tests map their own.
+        builder.ConfigureTestServices(services => services.AddSingleton<IProviderHostResolver>(Resolver));
         if (TestServices is not null) builder.ConfigureTestServices(TestServices);
     }
 

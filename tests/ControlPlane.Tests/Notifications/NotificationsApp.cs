@@ -146,22 +146,3 @@ public sealed class RecordingDesk : ITransferDesk
         return Task.FromResult(new DeskOutcome(true, "Rejected.", transferId, "Rejected"));
     }
 }
-
-/// <summary>Answers from a table; a name not in it does not resolve (and is never asked of DNS).</summary>
-public sealed class TableResolver : ControlPlane.Features.Gateway.Relay.IProviderHostResolver
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Net.IPAddress[]> _table = new(StringComparer.OrdinalIgnoreCase);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _lookups = new(StringComparer.OrdinalIgnoreCase);
-
-    public void Map(string host, params string[] addresses) => _table[host] = [.. addresses.Select(System.Net.IPAddress.Parse)];
-
-    public int Lookups(string host) => _lookups.GetValueOrDefault(host);
-
-    public Task<System.Net.IPAddress[]> ResolveAsync(string host, CancellationToken ct)
-    {
-        _lookups.AddOrUpdate(host, 1, (_, n) => n + 1);
-        return _table.TryGetValue(host, out var found)
-            ? Task.FromResult(found)
-            : Task.FromException<System.Net.IPAddress[]>(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound));
-    }
-}

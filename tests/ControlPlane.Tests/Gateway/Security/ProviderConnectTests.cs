@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Gateway.Relay;
+using ControlPlane.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane.Tests.Gateway.Security;
@@ -120,20 +120,4 @@ public sealed class ProviderConnectTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    /// <summary>Answers from a table; a name not in it does not resolve (and is never asked of DNS).</summary>
-    private sealed class TableResolver : IProviderHostResolver
-    {
-        private readonly ConcurrentDictionary<string, IPAddress[]> _table = new(StringComparer.OrdinalIgnoreCase);
-        private readonly ConcurrentDictionary<string, int> _lookups = new(StringComparer.OrdinalIgnoreCase);
-
-        public void Map(string host, params string[] addresses) => _table[host] = [.. addresses.Select(IPAddress.Parse)];
-
-        public int Lookups(string host) => _lookups.GetValueOrDefault(host);
-
-        public Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct)
-        {
-            _lookups.AddOrUpdate(host, 1, (_, n) => n + 1);
-            return _table.TryGetValue(host, out var found) ? Task.FromResult(found) : Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound));
-        }
-    }
 }
