@@ -31,8 +31,8 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
     /// <summary>The transfers feature as the Slack app sees it: records what it was asked, answers as told.</summary>
     public RecordingDesk Desk { get; } = new();
     public AppFactory App { get; private set; } = default!;
-    /// <summary>Host names resolve from this table only: nothing is looked up outside the machine.</summary>
-    public TableResolver Resolver { get; } = new();
+    /// <summary>Host names resolve from the app's table only (AppFactory): nothing is looked up outside the machine.</summary>
+    public TableResolver Resolver => App.Resolver;
 
     public static readonly TimeSpan Backoff = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan DedupWindow = TimeSpan.FromHours(1);
@@ -55,7 +55,6 @@ public class NotificationsApp(DatabaseProvider provider) : IAsyncLifetime
             {
                 s.AddSingleton<TimeProvider>(Clock);
                 s.AddSingleton<ITransferDesk>(Desk);
-                s.AddSingleton<ControlPlane.Features.Gateway.Relay.IProviderHostResolver>(Resolver);
             },
         };
         _ = App.Server;
