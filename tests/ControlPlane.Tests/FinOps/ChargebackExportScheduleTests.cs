@@ -147,6 +147,28 @@ public abstract class ChargebackExportScheduleTests<TApp>(TApp fixture) where TA
     }
 
     [Fact]
+    public async Task A_webhook_export_that_is_redirected_fails_without_following_the_redirect()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var elsewhere = await WebhookReceiver.StartAsync();
+        receiver.Answers.Enqueue(System.Net.HttpStatusCode.TemporaryRedirect);
+        receiver.RedirectTo = elsewhere.Url("/stolen");
+        var schedule = await CreateAsync(new ExportForm
+        {
+            Name = Unique("Moved"), Destination = ExportDestinations.Webhook, WebhookUrl = receiver.Url("/moved"), SigningSecret = "finops-signing-secret-0042",
+        });
+
+        var run = await UseAsync(s => s.RunNowAsync(Finance, schedule.Id));
+
+        Assert.False(run.Value!.Ok);
+        Assert.StartsWith("HTTP 307", run.Value.Error, StringComparison.Ordinal);
+        Assert.Equal("/moved", (await receiver.NextAsync()).Path);
+        // The run has ended: a followed redirect would have reached the second receiver before RunNowAsync returned.
+        using var none = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => elsewhere.NextAsync(none.Token));
+    }
+
+    [Fact]
     public async Task The_job_runs_a_due_export_once_per_period_and_a_failed_run_is_stored_with_its_error()
     {
         var folder = await CreateAsync(new ExportForm { Name = Unique("Due"), Destination = ExportDestinations.Folder, Target = "due" });
@@ -166,7 +188,7 @@ public abstract class ChargebackExportScheduleTests<TApp>(TApp fixture) where TA
         Assert.Equal("schedule", ok[0].Trigger);
         var failed = await db.Set<ChargebackRun>().Where(r => r.ScheduleId == failing.Id).OrderBy(r => r.StartedAt).ToListAsync();
         Assert.False(failed[0].Ok);
-        Assert.Equal("HTTP 500 Internal Server Error", failed[0].Error);
+        Assert.Equal("HTTP 500 Internal Server Error: upstream trouble", failed[0].Error);
         Assert.True(failed[^1].Ok); // the second run retried the failed period, and the receiver answered
     }
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Notifications;
 
-/// <summary>A webhook receiver on Kestrel at 127.0.0.1 (as Slack, Teams or a customer's endpoint): records each POST, answers with the queued status codes (then 200).</summary>
+/// <summary>A webhook receiver on Kestrel at 127.0.0.1 (as Slack, Teams or a customer's endpoint): records each POST, answers with the queued status codes (then 200), redirects to <see cref="RedirectTo"/>.</summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
     public sealed record Received(string Path, IReadOnlyDictionary<string, string> Headers, string Body);
@@ -20,6 +20,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>Status codes for the next requests, in order; 200 when empty.</summary>
     public ConcurrentQueue<HttpStatusCode> Answers { get; } = new();
+
+    /// <summary>The <c>Location</c> sent with a queued redirect status (a sender must not follow it).</summary>
+    public string? RedirectTo { get; set; }
 
     public Uri BaseAddress { get; }
 
@@ -42,6 +45,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             receiver!._received.Writer.TryWrite(new Received(context.Request.Path, headers, body));
             context.Response.StatusCode = receiver.Answers.TryDequeue(out var status) ? (int)status : 200;
+            if (context.Response.StatusCode is >= 300 and < 400 && receiver.RedirectTo is { } location) context.Response.Headers.Location = location;
             await context.Response.WriteAsync(context.Response.StatusCode == 200 ? "ok" : "upstream trouble");
         });
         await app.StartAsync();
@@ -52,9 +56,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public string Url(string path) => new Uri(BaseAddress, path).ToString();
 
-    public async Task<Received> NextAsync()
+    public async Task<Received> NextAsync(CancellationToken ct = default)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
         return await _received.Reader.ReadAsync(limit.Token);
     }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Gateway.Providers;
@@ -21,9 +20,8 @@ namespace ControlPlane.Features.FinOps;
 /// </summary>
 public sealed class ChargebackExports(
     IDbContextFactory<ControlPlaneDb> dbFactory, ChargebackExport export, ChannelSender sender, ChannelSecrets secrets, ProviderAddressPolicy addresses,
-    IHttpClientFactory http, IOptions<FinOpsOptions> options, AuditLog audit, TimeProvider clock)
+    IOptions<FinOpsOptions> options, AuditLog audit, TimeProvider clock)
 {
-    public const string HttpClientName = "finops";
     /// <summary>A period whose scheduled run failed this many times waits for "run now".</summary>
     public const int MaxScheduledAttempts = 3;
 
@@ -150,7 +148,7 @@ public sealed class ChargebackExports(
         {
             (run.Ok, run.Error) = (false, ex.Message);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             (run.Ok, run.Error) = (false, Trim($"{ex.GetType().Name}: {ex.Message}"));
         }
@@ -185,39 +183,8 @@ public sealed class ChargebackExports(
 
     private async Task<string> PostAsync(ChargebackSchedule schedule, Guid runId, byte[] bytes, CancellationToken ct)
     {
-        var secret = secrets.Unprotect(schedule.Secret);
-        if (secret.Url is null || !Uri.TryCreate(secret.Url, UriKind.Absolute, out var url)) throw new DeliveryFailedException("The export has no webhook URL.");
-        if (secret.SigningSecret is not { Length: > 0 } signing) throw new DeliveryFailedException("The webhook has no signing secret.");
-        // Checked again at send time, on every address the name resolves to now (it may point inward since it was saved).
-        if (addresses.CheckUrl(url) is { } refused) throw new DeliveryFailedException(ChannelSender.Scrub(refused, secret));
-        IPAddress[] resolved;
-        try
-        {
-            resolved = IPAddress.TryParse(url.Host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(url.IdnHost, ct);
-        }
-        catch (System.Net.Sockets.SocketException ex)
-        {
-            throw new DeliveryFailedException($"The webhook's host could not be resolved: {ex.SocketErrorCode}.");
-        }
-        foreach (var address in resolved)
-            if (addresses.Check(url.IdnHost, address, url.Port) is { } inward) throw new DeliveryFailedException(ChannelSender.Scrub(inward, secret));
-        var body = Encoding.UTF8.GetString(bytes);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };
-        var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
-        request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(signing, timestamp, body));
-        request.Headers.Add(WebhookSignature.DeliveryHeader, runId.ToString());
-        try
-        {
-            using var response = await http.CreateClient(HttpClientName).SendAsync(request, ct);
-            if (!response.IsSuccessStatusCode)
-                throw new DeliveryFailedException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new DeliveryFailedException(ChannelSender.Scrub($"{ex.GetType().Name}: {ex.Message}", secret));
-        }
+        // The alerts' checked client: the address rule holds at connect time (DNS rebinding) and no redirect is followed.
+        await sender.PostSignedAsync(secrets.Unprotect(schedule.Secret), Encoding.UTF8.GetString(bytes), "text/csv", runId, ct);
         return $"webhook {schedule.Target}";
     }
 

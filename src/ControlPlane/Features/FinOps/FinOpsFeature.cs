@@ -7,7 +7,6 @@ public static class FinOpsFeature
     public static WebApplicationBuilder AddFinOps(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<FinOpsOptions>().BindConfiguration(FinOpsOptions.Section);
-        builder.Services.AddHttpClient(ChargebackExports.HttpClientName);
         builder.Services.AddScoped<CostCentres>();
         builder.Services.AddScoped<ChargebackExports>();
         builder.Services.AddScheduledJob<ChargebackExportJob>(ChargebackExportJob.Id, ChargebackExportJob.Cron, "Scheduled chargeback exports");

@@ -20,27 +20,31 @@ public sealed class ChannelSender(IHttpClientFactory http, ChannelSecrets secret
         var secret = secrets.Unprotect(channel.Secret);
         var alert = AlertPayload.FromJson(delivery.Payload);
         var link = alert.AbsoluteLink(options.Value.PublicBaseUrl);
+        await GuardedAsync(secret, sendCt => channel.Kind switch
+        {
+            ChannelKinds.Email => SendEmailAsync(JsonSerializer.Deserialize<ChannelSettings>(channel.Settings) ?? new(), secret, delivery, alert, link, sendCt),
+            ChannelKinds.Slack => PostAsync(secret, ChatMessages.Slack(alert, link).ToJsonString(), "application/json", null, sendCt),
+            ChannelKinds.Teams => PostAsync(secret, ChatMessages.Teams(alert, link).ToJsonString(), "application/json", null, sendCt),
+            ChannelKinds.Webhook => PostAsync(secret, ChatMessages.Webhook(delivery.Id, alert, link).ToJsonString(), "application/json", delivery.Id, sendCt),
+            _ => throw new DeliveryFailedException($"Unknown channel kind '{channel.Kind}'."),
+        }, ct);
+    }
+
+    /// <summary>
+    /// POSTs a body signed like our webhooks (a scheduled chargeback file) to the secret's URL, through the same
+    /// checked client, timeout and error scrubbing as alerts: no redirect is followed and no inward address reached.
+    /// </summary>
+    public Task PostSignedAsync(ChannelSecret secret, string body, string mediaType, Guid deliveryId, CancellationToken ct) =>
+        GuardedAsync(secret, sendCt => PostAsync(secret, body, mediaType, deliveryId, sendCt), ct);
+
+    /// <summary>Runs one send within the send timeout; every failure becomes a <see cref="DeliveryFailedException"/> without the channel's secrets.</summary>
+    private async Task GuardedAsync(ChannelSecret secret, Func<CancellationToken, Task> send, CancellationToken ct)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.SendTimeout);
         try
         {
-            switch (channel.Kind)
-            {
-                case ChannelKinds.Email:
-                    await SendEmailAsync(JsonSerializer.Deserialize<ChannelSettings>(channel.Settings) ?? new(), secret, delivery, alert, link, timeout.Token);
-                    break;
-                case ChannelKinds.Slack:
-                    await PostAsync(secret, ChatMessages.Slack(alert, link).ToJsonString(), null, timeout.Token);
-                    break;
-                case ChannelKinds.Teams:
-                    await PostAsync(secret, ChatMessages.Teams(alert, link).ToJsonString(), null, timeout.Token);
-                    break;
-                case ChannelKinds.Webhook:
-                    await PostAsync(secret, ChatMessages.Webhook(delivery.Id, alert, link).ToJsonString(), delivery.Id, timeout.Token);
-                    break;
-                default:
-                    throw new DeliveryFailedException($"Unknown channel kind '{channel.Kind}'.");
-            }
+            await send(timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -57,11 +61,11 @@ public sealed class ChannelSender(IHttpClientFactory http, ChannelSecrets secret
         }
     }
 
-    private async Task PostAsync(ChannelSecret secret, string json, Guid? signedDelivery, CancellationToken ct)
+    private async Task PostAsync(ChannelSecret secret, string json, string mediaType, Guid? signedDelivery, CancellationToken ct)
     {
         if (secret.Url is null || !Uri.TryCreate(secret.Url, UriKind.Absolute, out var url))
             throw new DeliveryFailedException("The channel has no webhook URL.");
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, mediaType) };
         if (signedDelivery is { } id)
         {
             if (secret.SigningSecret is not { Length: > 0 } signing) throw new DeliveryFailedException("The webhook has no signing secret.");
@@ -108,20 +112,7 @@ public sealed class ChannelSender(IHttpClientFactory http, ChannelSecrets secret
         var body = new BodyBuilder { TextBody = text };
         body.Attachments.Add(fileName, content, ContentType.Parse(mediaType));
         message.Body = body.ToMessageBody();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.Value.SendTimeout);
-        try
-        {
-            await SmtpSendAsync(settings, secret, message, timeout.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new DeliveryFailedException($"No answer within {options.Value.SendTimeout.TotalSeconds:0} s.");
-        }
-        catch (Exception ex) when (ex is not DeliveryFailedException and not OperationCanceledException)
-        {
-            throw new DeliveryFailedException(Scrub($"{ex.GetType().Name}: {ex.Message}", secret));
-        }
+        await GuardedAsync(secret, sendCt => SmtpSendAsync(settings, secret, message, sendCt), ct);
     }
 
     private static async Task SmtpSendAsync(ChannelSettings settings, ChannelSecret secret, MimeMessage message, CancellationToken ct)
