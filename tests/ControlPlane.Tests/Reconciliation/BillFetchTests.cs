@@ -85,6 +85,26 @@ public abstract class BillFetchTests<TApp>(TApp app) where TApp : Reconciliation
     }
 
     [DatabaseFact]
+    public async Task An_admin_api_at_an_inward_address_is_refused_and_a_redirect_is_not_followed_with_the_key()
+    {
+        var provider = await _app.ProviderWithCallsAsync();
+        var fiona = await _app.App.ActorAsync(Fiona);
+        var metadata = await UseAsync(s => s.SaveSourceAsync(fiona, provider, BillApis.Anthropic, "http://169.254.169.254/latest", FakeAdminApi.AdminKey));
+        Assert.Contains("link-local", metadata.Error, StringComparison.Ordinal);
+
+        await using var api = await FakeAdminApi.StartAsync();
+        Assert.True((await UseAsync(s => s.SaveSourceAsync(fiona, provider, BillApis.Anthropic, new Uri(api.BaseUrl, "/moved").ToString(), FakeAdminApi.AdminKey))).Succeeded);
+
+        var fetched = await UseAsync(s => s.FetchAsync(fiona, provider, ReconciliationApp.Day));
+
+        Assert.False(fetched.Succeeded);
+        Assert.Contains("answered 307", fetched.Error, StringComparison.Ordinal);
+        // Anthropic's key travels in x-api-key, which HttpClient would carry along a redirect: only the first request came.
+        var request = Assert.Single(api.Requests);
+        Assert.StartsWith("/moved/v1/organizations/usage_report/messages", request.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [DatabaseFact]
     public async Task The_daily_job_reconciles_yesterday_once_however_often_it_runs()
     {
         var provider = await _app.ProviderWithCallsAsync();

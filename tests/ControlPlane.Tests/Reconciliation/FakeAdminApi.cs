@@ -36,7 +36,7 @@ public sealed class FakeAdminApi : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             // OpenAI takes the admin key as a bearer token, Anthropic in x-api-key with its API version.
-            var anthropic = context.Request.Path.StartsWithSegments("/v1/organizations");
+            var anthropic = context.Request.Path.Value!.Contains("/v1/organizations/", StringComparison.Ordinal);
             var auth = anthropic ? context.Request.Headers["x-api-key"].ToString() : context.Request.Headers.Authorization.ToString();
             self!.Requests.Enqueue((context.Request.Path + context.Request.QueryString, auth));
             if (auth != (anthropic ? AdminKey : $"Bearer {AdminKey}") || (anthropic && context.Request.Headers["anthropic-version"] != "2023-06-01"))
@@ -51,6 +51,8 @@ public sealed class FakeAdminApi : IAsyncDisposable
             Json(request.Query["page"].ToString() == "page_AAAAAGdGxdEiJdKOAAAAAGcqsYA=" ? "openai-costs.page2.json" : "openai-costs.page1.json"));
         app.MapGet("/v1/organizations/usage_report/messages", () => Json("anthropic-usage.json"));
         app.MapGet("/v1/organizations/cost_report", () => Json("anthropic-costs.json"));
+        // A base URL under /moved answers with a redirect to the real endpoint, which a fetch must not follow.
+        app.MapGet("/moved/{**rest}", (HttpRequest request) => Results.Redirect(request.Path.Value!["/moved".Length..] + request.QueryString, preserveMethod: true));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         self = new FakeAdminApi(app, new Uri(address));

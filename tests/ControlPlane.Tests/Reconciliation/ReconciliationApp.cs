@@ -21,6 +21,7 @@ public abstract class ReconciliationApp(DatabaseProvider provider) : IAsyncLifet
         {
             ["Reconciliation:DriftAbsolute"] = "0.50",
             ["Reconciliation:DriftPercent"] = "2",
+            ["Gateway:AllowedProviderAddresses:0"] = "127.0.0.1", // the fake admin APIs
         })
         {
             TestServices = s => s.AddSingleton<IAlerts>(Alerts),

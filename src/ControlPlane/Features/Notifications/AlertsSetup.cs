@@ -5,7 +5,7 @@ public static class AlertsSetup
     public static WebApplicationBuilder AddAlerts(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHttpClient(ChannelSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(WebhookAddresses.Handler);
+        builder.Services.AddHttpClient(ChannelSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(Gateway.Relay.ProviderConnector.CheckedHandler);
         builder.Services.AddSingleton<ChannelSecrets>();
         builder.Services.AddSingleton<ChannelSender>();
         builder.Services.AddSingleton<SlackResponseUrl>();

@@ -1,5 +1,4 @@
 using ControlPlane.Features.Gateway.Providers;
-using ControlPlane.Features.Gateway.Relay;
 
 namespace ControlPlane.Features.Notifications;
 
@@ -7,20 +6,12 @@ namespace ControlPlane.Features.Notifications;
 /// Where notifications may POST (webhook, Slack and Teams URLs, Slack's <c>response_url</c>): the same address rule as
 /// provider base URLs (<see cref="ProviderAddressPolicy"/>, <c>Gateway:AllowedProviderAddresses</c>), so an admin cannot
 /// aim the server at its cloud metadata endpoint or an internal service. Checked when a URL is saved (as typed) and
-/// again at connect time against every address the host resolves to then, so DNS rebinding cannot reach inside.
+/// again at connect time against every address the host resolves to then (<see cref="Gateway.Relay.ProviderConnector.CheckedHandler"/>),
+/// so DNS rebinding cannot reach inside.
 /// </summary>
 public static class WebhookAddresses
 {
     /// <summary>Why <paramref name="url"/> may not be used (as typed, nothing resolved), or null when it may.</summary>
     public static string? Problem(ProviderAddressPolicy policy, Uri url) =>
         policy.CheckUrl(url) is { } refused ? $"That address is not allowed for notifications: {refused}" : null;
-
-    /// <summary>The notifications HTTP client's handler: connects only to checked addresses, follows no redirect.</summary>
-    public static SocketsHttpHandler Handler(IServiceProvider services) => new()
-    {
-        ConnectCallback = new ProviderConnector(services.GetRequiredService<ProviderAddressPolicy>(), services.GetRequiredService<IProviderHostResolver>()).ConnectAsync,
-        AllowAutoRedirect = false, // a redirect would be a second, unchecked URL
-        UseProxy = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-    };
 }

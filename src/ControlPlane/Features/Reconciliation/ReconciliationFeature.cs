@@ -7,7 +7,8 @@ public static class ReconciliationFeature
     public static WebApplicationBuilder AddReconciliation(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddHttpClient(BillFetcher.HttpClientName);
+        // The admin key goes only to an address the provider rule allows, and never along a redirect.
+        builder.Services.AddHttpClient(BillFetcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(Gateway.Relay.ProviderConnector.CheckedHandler);
         builder.Services.AddSingleton<BillFetcher>();
         builder.Services.AddScoped<ReconciliationService>();
         builder.Services.AddSingleton<ReconciliationRuns>();

@@ -25,7 +25,7 @@ public sealed record BillSourceView(string Provider, string Api, string BaseUrl,
 /// Auditor; importing, fetching and setting admin keys: Owner, Admin and FinanceAdmin.
 /// </summary>
 public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFactory, AuditLog audit, IAlerts alerts, BillFetcher fetcher,
-    IDataProtectionProvider protection, IOptions<ReconciliationOptions> options, TimeProvider clock)
+    Gateway.Providers.ProviderAddressPolicy addresses, IDataProtectionProvider protection, IOptions<ReconciliationOptions> options, TimeProvider clock)
 {
     /// <summary>What someone who may not import, fetch or set admin keys is told.</summary>
     public const string WriteRefusal = "Only an Owner, Admin or FinanceAdmin can import bills, fetch them or set admin keys.";
@@ -152,6 +152,8 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
         var url = string.IsNullOrWhiteSpace(baseUrl) ? BillApis.DefaultBaseUrl(api) : baseUrl.Trim();
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || url.Length > 500)
             return Outcome.Fail<BillSourceView>("The base URL must be an absolute http(s) URL such as https://api.openai.com.");
+        // The admin key will be sent there: the same address rule as a provider's base URL (checked again at connect time).
+        if (addresses.CheckUrl(uri) is { } refused) return Outcome.Fail<BillSourceView>($"That admin API address is not allowed: {refused}");
         adminKey = adminKey?.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var source = await db.BillSources.FirstOrDefaultAsync(s => s.Provider == provider, ct);

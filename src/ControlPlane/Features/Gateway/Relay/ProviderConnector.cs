@@ -39,6 +39,19 @@ public sealed class ProviderConnector(ProviderAddressPolicy policy, IProviderHos
     /// <summary>Opens the TCP connection to checked addresses; tests wrap it to record (and fence) what is opened.</summary>
     public Func<IPAddress[], int, CancellationToken, ValueTask<Stream>> Open { get; init; } = OpenSocketAsync;
 
+    /// <summary>
+    /// The handler for outward calls made for an admin's configuration rather than a gateway call (webhooks, Slack and
+    /// Teams, providers' billing APIs): connects only to checked addresses and follows no redirect, which would be a
+    /// second, unchecked URL (and would carry custom key headers such as Anthropic's <c>x-api-key</c> along).
+    /// </summary>
+    public static SocketsHttpHandler CheckedHandler(IServiceProvider services) => new()
+    {
+        ConnectCallback = new ProviderConnector(services.GetRequiredService<ProviderAddressPolicy>(), services.GetRequiredService<IProviderHostResolver>()).ConnectAsync,
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    };
+
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var host = ProviderAddressPolicy.HostOf(context.DnsEndPoint.Host);
