@@ -138,9 +138,11 @@ run_case() {
 }
 
 psql_cmd() {
-  local host port
+  local host port database
   host=$(sed 's/.*Host=\([^;]*\).*/\1/' <<<"$CONTROLPLANE_TEST_POSTGRES"); port=$(sed 's/.*Port=\([^;]*\).*/\1/' <<<"$CONTROLPLANE_TEST_POSTGRES")
-  psql -h "$host" -p "$port" -U postgres -d postgres -tAc "$1"
+  # The app's database (PG_OWN may name one); the throwaway server's is postgres.
+  database=$(grep -oP '(?i)Database=\K[^;]*' <<<"$CONTROLPLANE_TEST_POSTGRES" || echo postgres)
+  psql -h "$host" -p "$port" -U postgres -d "$database" -tAc "$1"
 }
 
 if [[ "${1:-}" == "--inner" ]]; then
