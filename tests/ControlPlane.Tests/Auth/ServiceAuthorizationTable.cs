@@ -361,6 +361,10 @@ public static class ServiceAuthorizationTable
             async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.FetchAsync(a, name, new DateOnly(2999, 1, 1))).Error != ReconciliationService.WriteRefusal); }),
         ["ReconciliationService.SaveSourceAsync(Actor, String, String, String, String, CancellationToken)"] = new(ReconWriters,
             async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.SaveSourceAsync(a, name, BillApis.OpenAI, "http://127.0.0.1:9", "sk-admin-walk-00001234")).Succeeded); }),
+        ["ProviderBillingIds.ListAsync(Actor, CancellationToken)"] = new(ReconReaders,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ProviderBillingIds, bool>(async s => (await s.ListAsync(a)).Any(v => v.Provider == name)); }),
+        ["ProviderBillingIds.SaveAsync(Actor, String, String, CancellationToken)"] = new(ReconWriters,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ProviderBillingIds, bool>(async s => (await s.SaveAsync(a, name, "proj_walk")).Succeeded); }),
     };
 
     /// <summary>A model one of the providers newly lists, waiting for an admin (as the model list sync leaves it).</summary>
