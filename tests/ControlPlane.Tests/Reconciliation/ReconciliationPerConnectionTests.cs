@@ -2,6 +2,7 @@ using System.Text;
 using ControlPlane.Features.Notifications;
 using ControlPlane.Features.Reconciliation;
 using ControlPlane.Tests.Infrastructure;
+using ControlPlane.Tests.Teams;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static ControlPlane.Tests.Reconciliation.BillReaderTests;

@@ -19,6 +19,7 @@ public sealed record ProviderBillingIdsView(string Provider, IReadOnlyList<strin
 public sealed partial class ProviderBillingIds(IDbContextFactory<ControlPlaneDb> dbFactory, AuditLog audit)
 {
     public const int MaxIds = 50;
+    private static readonly char[] Separators = [' ', ',', ';', '\n', '\r', '\t'];
 
     public async Task<IReadOnlyList<ProviderBillingIdsView>> ListAsync(Actor actor, CancellationToken ct = default)
     {
@@ -52,7 +53,7 @@ public sealed partial class ProviderBillingIds(IDbContextFactory<ControlPlaneDb>
 
     /// <summary>The ids in a stored or typed list, in order, without repeats.</summary>
     public static IReadOnlyList<string> Split(string? ids) =>
-        string.IsNullOrWhiteSpace(ids) ? [] : [.. ids.Split([' ', ',', ';', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
+        string.IsNullOrWhiteSpace(ids) ? [] : [.. ids.Split(Separators, StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
 
     [GeneratedRegex(@"^[A-Za-z0-9_\-.:]{1,100}$")]
     private static partial Regex IdPattern();
