@@ -2,6 +2,7 @@ using System.Globalization;
 using ControlPlane.Features.Digests;
 using ControlPlane.Features.Metering;
 using ControlPlane.Features.Metering.Rollups;
+using ControlPlane.Features.People;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;

@@ -18,6 +18,8 @@ public static class BillScopes
     public const int UnmatchedMax = 2000;
     private const string NoId = "(no project or key)";
 
+    /// <param name="bill">The bill's lines (of one day).</param>
+    /// <param name="provider">Our connection whose part is wanted.</param>
     /// <param name="owners">Every provider-side id that one of our connections owns → that connection's name.</param>
     public static Split Of(IReadOnlyList<BillLine> bill, string provider, IReadOnlyDictionary<string, string> owners)
     {
