@@ -52,14 +52,18 @@ public abstract class LeaseSweepRaceTests<TApp>(TApp gateway, ITestOutputHelper 
         await gateway.CallAsync($"req_{record.Id:N}");
     }
 
-    /// <summary>Runs both at once, each on its own thread (SQLite waits for its write lock synchronously), alternating which is let go first.</summary>
+    /// <summary>
+    /// Runs both at once, each on its own thread (SQLite waits for its write lock synchronously), alternating which is
+    /// let go first and holding the other back 0 to 12 ms, so the two meet at different points of each other's work.
+    /// </summary>
     private static async Task RaceAsync(int round, Func<Task> node, Func<Task> sweep)
     {
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var first = round % 2 == 0 ? node : sweep;
         var second = round % 2 == 0 ? sweep : node;
+        var lag = TimeSpan.FromMilliseconds(round / 2 % 4 * 4);
         var a = Task.Run(async () => { await go.Task; await first(); });
-        var b = Task.Run(async () => { await go.Task; await second(); });
+        var b = Task.Run(async () => { await go.Task; await Task.Delay(lag); await second(); });
         go.SetResult();
         await Task.WhenAll(a, b);
     }
