@@ -29,7 +29,7 @@ public sealed class JobsTests(RunningApp app, BrowserFixture browser, ITestOutpu
         await Expect(page).ToHaveURLAsync(new Regex("/jobs/?$"));
         await page.GetByRole(AriaRole.Link, new() { Name = "Recurring Jobs" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/jobs/recurring$"));
-        var row = page.Locator("tr").Filter(new() { Has = page.Locator("td", new() { HasTextRegex = new Regex(@"^\s*digests\s*$") }) });
+        var row = page.Locator("tr").Filter(new() { Has = page.Locator("td", new() { HasTextRegex = new Regex(@"^\s*digests\.send\s*$") }) });
         await Expect(row).ToHaveCountAsync(1);
 
         await row.Locator("input[type=checkbox]").CheckAsync();

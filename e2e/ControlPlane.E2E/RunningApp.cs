@@ -62,9 +62,9 @@ public sealed class RunningApp : IAsyncLifetime
         // The admin test adds a provider at 127.0.0.1:9 (nothing listens there): loopback is refused unless allowed.
         start.Environment["Gateway__AllowedProviderAddresses__0"] = "127.0.0.1:9";
         // The demo's providers are real hosts: the jobs that would probe or fetch from them stay off here.
-        start.Environment["Jobs__Paused__0"] = "provider-health";
-        start.Environment["Jobs__Paused__1"] = "model-list-sync";
-        start.Environment["Jobs__Paused__2"] = "reconciliation-daily";
+        start.Environment["Jobs__Paused__0"] = "providers.health";
+        start.Environment["Jobs__Paused__1"] = "models.list-sync";
+        start.Environment["Jobs__Paused__2"] = "reconciliation.daily";
         start.Environment["DOTNET_NOLOGO"] = "1";
         if (SettingsFor is not null)
             foreach (var (key, value) in await SettingsFor(BaseUrl))

@@ -360,7 +360,11 @@ public static class ServiceAuthorizationTable
         ["ReconciliationService.FetchAsync(Actor, String, DateOnly, CancellationToken)"] = new(ReconWriters,
             async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.FetchAsync(a, name, new DateOnly(2999, 1, 1))).Error != ReconciliationService.WriteRefusal); }),
         ["ReconciliationService.SaveSourceAsync(Actor, String, String, String, String, CancellationToken)"] = new(ReconWriters,
-            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.SaveSourceAsync(a, name, BillApis.OpenAI, "http://127.0.0.1:9", "sk-admin-walk-00001234")).Succeeded); }),
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ReconciliationService, bool>(async s => (await s.SaveSourceAsync(a, name, BillApis.OpenAI, "https://bills.example.com", "sk-admin-walk-00001234")).Succeeded); }),
+        ["ProviderBillingIds.ListAsync(Actor, CancellationToken)"] = new(ReconReaders,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ProviderBillingIds, bool>(async s => (await s.ListAsync(a)).Any(v => v.Provider == name)); }),
+        ["ProviderBillingIds.SaveAsync(Actor, String, String, CancellationToken)"] = new(ReconWriters,
+            async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ProviderBillingIds, bool>(async s => (await s.SaveAsync(a, name, "proj_walk")).Succeeded); }),
     };
 
     /// <summary>A model one of the providers newly lists, waiting for an admin (as the model list sync leaves it).</summary>
@@ -402,7 +406,7 @@ public static class ServiceAuthorizationTable
     private static async Task<string> ReconSourceAsync(ServiceProbe p)
     {
         var name = await ReconProviderAsync(p);
-        var saved = await p.Use<ReconciliationService, ControlPlane.Infrastructure.Outcome<BillSourceView>>(s => s.SaveSourceAsync(Actor.CommandLine, name, BillApis.OpenAI, "http://127.0.0.1:9", "sk-admin-walk-00001234"));
+        var saved = await p.Use<ReconciliationService, ControlPlane.Infrastructure.Outcome<BillSourceView>>(s => s.SaveSourceAsync(Actor.CommandLine, name, BillApis.OpenAI, "https://bills.example.com", "sk-admin-walk-00001234"));
         Assert.True(saved.Succeeded, saved.Error);
         return name;
     }

@@ -10,6 +10,8 @@ public sealed class JobProbe
     public ConcurrentQueue<string> Runs { get; } = new();
     public TaskCompletionSource<string> FirstAttemptHolding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public TaskCompletionSource<string> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Runs of <see cref="EveryMinuteJob"/>: the node and the minute (UTC) each ran in.</summary>
+    public ConcurrentQueue<(string Node, DateTime Minute)> Scheduled { get; } = new();
 }
 
 /// <summary>This node's name in a test with several app hosts.</summary>
@@ -59,5 +61,18 @@ public sealed class FailingJob(JobProbe probe, NodeName node) : IScheduledJob
     {
         probe.Runs.Enqueue(node.Value);
         throw new InvalidOperationException(Error);
+    }
+}
+
+/// <summary>Left to its schedule (every minute): records which node ran it and in which minute, nothing else.</summary>
+public sealed class EveryMinuteJob(JobProbe probe, NodeName node, TimeProvider clock) : IScheduledJob
+{
+    public const string Id = "test.every-minute";
+
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        probe.Scheduled.Enqueue((node.Value, new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc)));
+        return Task.CompletedTask;
     }
 }

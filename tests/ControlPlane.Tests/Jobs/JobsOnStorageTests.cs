@@ -79,12 +79,21 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
         using var connection = node.Services.GetRequiredService<JobStorage>().GetConnection();
         var recurring = connection.GetRecurringJobs();
 
-        foreach (var id in new[] { WalletPeriodReset.JobId, "transfers.expiry", "payloads.retention", "rollups.compaction", "audit.anchor", "audit.verify", CountingJob.Id })
+        foreach (var id in new[] { WalletPeriodReset.JobId, LeaseSweep.JobId, "transfers.expiry", "payloads.retention", "rollups.compaction", "audit.anchor", "audit.verify", CountingJob.Id })
         {
             var job = Assert.Single(recurring, j => j.Id == id);
             Assert.Equal("Asia/Kolkata", job.TimeZoneId);
         }
         Assert.Equal("*/5 * * * *", recurring.Single(j => j.Id == WalletPeriodReset.JobId).Cron);
+    }
+
+    [DatabaseFact]
+    public void Every_job_id_is_its_area_and_its_name_in_kebab_case()
+    {
+        var ids = Node("A").Services.GetServices<ScheduledJobDefinition>().Select(d => d.Id).ToList();
+        Assert.True(ids.Count >= 14, $"only {ids.Count} jobs registered");
+        Assert.All(ids, id => Assert.Matches(@"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$", id));
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
     }
 
     [DatabaseFact]
@@ -96,6 +105,24 @@ public abstract class JobsOnStorageTests(DatabaseProvider provider) : IAsyncLife
 
         Assert.DoesNotContain(recurring, j => j.Id == CountingJob.Id);
         Assert.Contains(recurring, j => j.Id == WalletPeriodReset.JobId);
+    }
+
+    [DatabaseFact]
+    public void Recurring_jobs_under_ids_no_longer_registered_are_removed_when_a_node_starts()
+    {
+        // A database from before the ids were renamed holds the old names (and each would fail at every run).
+        var old = Node("A");
+        var manager = old.Services.GetRequiredService<IRecurringJobManager>();
+        foreach (var id in RecurringJobSync.Renamed.Keys)
+            manager.AddOrUpdate(id, Hangfire.Common.Job.FromExpression<ScheduledJobRunner>(r => r.RunAsync(id, CancellationToken.None)), "0 0 1 1 *", new RecurringJobOptions());
+        using (var connection = old.Services.GetRequiredService<JobStorage>().GetConnection())
+            Assert.All(RecurringJobSync.Renamed.Keys, id => Assert.Contains(connection.GetRecurringJobs(), j => j.Id == id));
+
+        var upgraded = Node("B");
+        using var after = upgraded.Services.GetRequiredService<JobStorage>().GetConnection();
+        var recurring = after.GetRecurringJobs();
+        Assert.All(RecurringJobSync.Renamed.Keys, id => Assert.DoesNotContain(recurring, j => j.Id == id));
+        Assert.All(RecurringJobSync.Renamed.Values, id => Assert.Contains(recurring, j => j.Id == id));
     }
 
     [DatabaseFact]

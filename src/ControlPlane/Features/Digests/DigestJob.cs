@@ -5,19 +5,21 @@ using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Infrastructure.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Digests;
 
 /// <summary>
-/// Sends the digests that are due: yesterday's to every reader who chose daily, last week's to those who chose
+/// Sends the digests that are due, in the organisation's time zone: yesterday's to every reader who chose daily, last week's to those who chose
 /// weekly (any day after the week ended, so a missed Monday catches up), and both once to the chat channels. A
 /// digest is claimed in <see cref="DigestSend"/> (unique per reader, cadence and period) before it is raised, so a
 /// second run, on this node or another, sends nothing again.
 /// </summary>
 public sealed partial class DigestJob(
-    IDbContextFactory<ControlPlaneDb> dbFactory, DigestBuilder builder, IAlerts alerts, TimeProvider clock, ILogger<DigestJob> logger) : IScheduledJob
+    IDbContextFactory<ControlPlaneDb> dbFactory, DigestBuilder builder, IAlerts alerts, TimeProvider clock, IOptions<OrganisationOptions> organisation,
+    ILogger<DigestJob> logger) : IScheduledJob
 {
-    public const string Id = "digests";
+    public const string Id = "digests.send";
     public const string Cron = "0 6 * * *";
     public const string ChannelsReader = "channels";
 
@@ -34,7 +36,7 @@ public sealed partial class DigestJob(
         var sent = 0;
         foreach (var cadence in new[] { DigestCadences.Daily, DigestCadences.Weekly })
         {
-            var period = DigestPeriod.Of(cadence, now);
+            var period = DigestPeriod.Of(cadence, now, organisation.Value.Zone);
             foreach (var reader in readers.Where(r => r.Cadence == cadence))
                 if (await SendAsync($"user:{reader.Actor.UserId}", reader.Actor, reader.Email, period, ct)) sent++;
             if (await SendAsync(ChannelsReader, ChannelsActor, null, period, ct)) sent++;
@@ -48,7 +50,7 @@ public sealed partial class DigestJob(
         if (await db.Set<DigestSend>().AnyAsync(s => s.Reader == readerKey && s.Cadence == period.Cadence && s.PeriodStart == period.From, ct)) return false;
         var report = await builder.BuildAsync(actor, period, ct);
         if (!await ClaimAsync(db, readerKey, period, ct)) return false;
-        await alerts.RaiseAsync(report.ToAlert(email, $"{period.Cadence}:{period.From:yyyy-MM-dd}:{readerKey}"), ct);
+        await alerts.RaiseAsync(report.ToAlert(email, $"{period.Cadence}:{period.FirstDay:yyyy-MM-dd}:{readerKey}"), ct);
         LogSent(logger, period.Cadence, period.Label, readerKey);
         return true;
     }

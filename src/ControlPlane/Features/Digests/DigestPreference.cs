@@ -37,7 +37,7 @@ public sealed class DigestSend
     /// <summary>"user:{id}" for a person's e-mail, <see cref="DigestJob.ChannelsReader"/> for the chat channels.</summary>
     public required string Reader { get; set; }
     public required string Cadence { get; set; }
-    /// <summary>The first day the digest covered (UTC midnight).</summary>
+    /// <summary>The first day the digest covered: the UTC instant of its local midnight in the organisation's time zone.</summary>
     public DateTime PeriodStart { get; set; }
     public DateTime SentAt { get; set; }
 }

@@ -30,7 +30,7 @@ public sealed record DigestReport(
         get
         {
             var text = new StringBuilder();
-            text.AppendLine($"{Audience}, {Period.Label} (UTC).");
+            text.AppendLine($"{Audience}, {Period.Label}.");
             text.AppendLine($"Spend: {Usd(Spend)} over {CallCount(Calls)}; {Usd(PreviousSpend)} {Period.PreviousLabel} ({Change}).");
             Section(text, "Top models", TopModels.Where(m => m.Name != SpendBreakdown.Other).Take(Listed).Select(m => $"{m.Name} {Usd(m.Total)} ({CallCount(m.Calls)})"));
             Section(text, "Top keys", Top.Keys.Take(Listed).Select(k => $"{k.Name} {Usd(k.Cost)} ({CallCount(k.Calls)})"));

@@ -14,7 +14,7 @@ namespace ControlPlane.Features.Overview;
 /// </summary>
 public sealed class AnomalyAlerts(SpendAnomalies anomalies, IAlerts alerts, TimeProvider clock) : IScheduledJob
 {
-    public const string JobId = "anomaly-alerts";
+    public const string JobId = "alerts.anomalies";
     /// <summary>The hour now running and the two before it: an hourly run misses none, a late one too.</summary>
     public const int RecentHours = 3;
 

@@ -23,20 +23,28 @@ public sealed class TopSpenders(IDbContextFactory<ControlPlaneDb> dbFactory, Tim
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = SpendBreakdown.InRange(scope, db, buckets);
         // Summed by the database, ordered here: SQLite cannot order by a sum of decimals.
-        var keys = (await rows.GroupBy(r => r.KeyId)
-            .Select(g => new { Id = g.Key, Cost = g.Sum(r => r.Cost), Calls = g.Sum(r => r.Calls), Errors = g.Sum(r => r.Errors) }).ToListAsync(ct))
-            .Where(k => k.Cost > 0).OrderByDescending(k => k.Cost).ThenBy(k => k.Id).Take(Listed).ToList();
-        var callers = (await rows.GroupBy(r => r.Caller)
-            .Select(g => new { Name = g.Key, Cost = g.Sum(r => r.Cost), Calls = g.Sum(r => r.Calls), Errors = g.Sum(r => r.Errors) }).ToListAsync(ct))
-            .Where(c => c.Cost > 0).OrderByDescending(c => c.Cost).ThenBy(c => c.Name, StringComparer.Ordinal).Take(Listed).ToList();
+        var keys = await rows.GroupBy(r => r.KeyId)
+            .Select(g => new SpentBy<Guid>(g.Key, g.Sum(r => r.Cost), g.Sum(r => r.Calls), g.Sum(r => r.Errors))).ToListAsync(ct);
+        var callers = await rows.GroupBy(r => r.Caller)
+            .Select(g => new SpentBy<string>(g.Key, g.Sum(r => r.Cost), g.Sum(r => r.Calls), g.Sum(r => r.Errors))).ToListAsync(ct);
+        return await NamedAsync(db, keys, callers, ct);
+    }
 
-        var ids = keys.Select(k => k.Id).ToList();
+    /// <summary>A key's or caller's sums, as read from rollups or the raw log.</summary>
+    internal sealed record SpentBy<T>(T By, decimal Cost, long Calls, long Errors);
+
+    /// <summary>The <see cref="Listed"/> biggest keys and callers of these sums, with the keys' names.</summary>
+    internal static async Task<TopSpenderLists> NamedAsync(ControlPlaneDb db, IEnumerable<SpentBy<Guid>> keySums, IEnumerable<SpentBy<string>> callerSums, CancellationToken ct)
+    {
+        var keys = keySums.Where(k => k.Cost > 0).OrderByDescending(k => k.Cost).ThenBy(k => k.By).Take(Listed).ToList();
+        var callers = callerSums.Where(c => c.Cost > 0).OrderByDescending(c => c.Cost).ThenBy(c => c.By, StringComparer.Ordinal).Take(Listed).ToList();
+        var ids = keys.Select(k => k.By).ToList();
         var names = await db.ApiKeys.AsNoTracking().Where(k => ids.Contains(k.Id))
             .Select(k => new { k.Id, k.Name, k.Prefix }).ToDictionaryAsync(k => k.Id, ct);
         return new TopSpenderLists(
-            [.. keys.Select(k => names.TryGetValue(k.Id, out var key)
+            [.. keys.Select(k => names.TryGetValue(k.By, out var key)
                 ? new TopSpender(key.Name, key.Prefix + "…", k.Cost, k.Calls, k.Errors)
                 : new TopSpender(SpendBreakdown.NoKey, null, k.Cost, k.Calls, k.Errors))],
-            [.. callers.Select(c => new TopSpender(c.Name.Length > 0 ? c.Name : SpendBreakdown.NoCaller, null, c.Cost, c.Calls, c.Errors))]);
+            [.. callers.Select(c => new TopSpender(c.By.Length > 0 ? c.By : SpendBreakdown.NoCaller, null, c.Cost, c.Calls, c.Errors))]);
     }
 }

@@ -32,8 +32,10 @@ public static class AnthropicReports
                 if (result.TryGetProperty("cache_creation", out var creation) && creation.ValueKind == JsonValueKind.Object)
                     input += (BillJson.Long(creation, "ephemeral_5m_input_tokens", path + ".cache_creation") ?? 0)
                         + (BillJson.Long(creation, "ephemeral_1h_input_tokens", path + ".cache_creation") ?? 0);
-                lines.Add(new BillLine(day, model, BillJson.String(result, "api_key_id", path) ?? BillJson.String(result, "workspace_id", path),
-                    input, BillJson.Long(result, "output_tokens", path) ?? 0, null, null, null));
+                var key = BillJson.String(result, "api_key_id", path);
+                var workspace = BillJson.String(result, "workspace_id", path);
+                lines.Add(new BillLine(day, model, key ?? workspace, input, BillJson.Long(result, "output_tokens", path) ?? 0, null, null, null)
+                    { ParentScope = key is null ? null : workspace });
             }
         }
         return lines;

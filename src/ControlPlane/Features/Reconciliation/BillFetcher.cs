@@ -24,14 +24,14 @@ public sealed class BillFetcher(IHttpClientFactory httpFactory)
         if (api == BillApis.OpenAI)
         {
             var range = $"start_time={new DateTimeOffset(from).ToUnixTimeSeconds()}&end_time={new DateTimeOffset(to).ToUnixTimeSeconds()}&bucket_width=1d";
-            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organization/usage/completions?{range}&group_by=model&limit=31", OpenAIReports.ReadUsagePage, ct));
-            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organization/costs?{range}&group_by=line_item&limit=31", OpenAIReports.ReadCostsPage, ct));
+            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organization/usage/completions?{range}&group_by=model&group_by=project_id&group_by=api_key_id&limit=31", OpenAIReports.ReadUsagePage, ct));
+            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organization/costs?{range}&group_by=line_item&group_by=project_id&limit=31", OpenAIReports.ReadCostsPage, ct));
         }
         else if (api == BillApis.Anthropic)
         {
             var range = $"starting_at={Uri.EscapeDataString(Iso(from))}&ending_at={Uri.EscapeDataString(Iso(to))}&bucket_width=1d";
-            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organizations/usage_report/messages?{range}&group_by%5B%5D=model&limit=31", AnthropicReports.ReadUsagePage, ct));
-            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organizations/cost_report?{range}&group_by%5B%5D=description&limit=31", AnthropicReports.ReadCostsPage, ct));
+            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organizations/usage_report/messages?{range}&group_by%5B%5D=model&group_by%5B%5D=api_key_id&group_by%5B%5D=workspace_id&limit=31", AnthropicReports.ReadUsagePage, ct));
+            lines.AddRange(await PagesAsync(api, baseUrl, adminKey, $"/v1/organizations/cost_report?{range}&group_by%5B%5D=description&group_by%5B%5D=workspace_id&limit=31", AnthropicReports.ReadCostsPage, ct));
         }
         else
         {

@@ -18,6 +18,15 @@ public sealed record BillLine(
 {
     /// <summary>Set by the generic CSV's <c>key</c> column: one of our virtual keys (its id), compared per key.</summary>
     public Guid? KeyId { get; init; }
+
+    /// <summary>
+    /// The provider-side id that contains <see cref="Scope"/> when the report names both: the OpenAI project of an API
+    /// key, the Anthropic workspace of an API key.
+    /// </summary>
+    public string? ParentScope { get; init; }
+
+    /// <summary>The provider-side ids this line is under (its key, then its project or workspace).</summary>
+    public IEnumerable<string> Scopes => new[] { Scope, ParentScope }.OfType<string>();
 }
 
 /// <summary>The reports the importer reads. The names are what the upload form and the API take.</summary>

@@ -10,7 +10,7 @@ namespace ControlPlane.Features.Reconciliation;
 public sealed partial class DailyReconciliation(ReconciliationService service, ReconciliationRuns runs, TimeProvider clock,
     ILogger<DailyReconciliation> logger) : IScheduledJob
 {
-    public const string JobId = "reconciliation-daily";
+    public const string JobId = "reconciliation.daily";
     public const string Cron = "30 6 * * *";
     public const string Actor = "job:reconciliation";
 

@@ -2,9 +2,9 @@ namespace ControlPlane.Features.Reconciliation;
 
 /// <summary>
 /// OpenAI's organisation admin API: <c>GET /v1/organization/usage/completions</c> (buckets of results with model,
-/// input_tokens, output_tokens, num_model_requests, project_id, api_key_id; asked with <c>group_by=model</c>) and
+/// input_tokens, output_tokens, num_model_requests, project_id, api_key_id; asked with <c>group_by=model</c>, and by project and key) and
 /// <c>GET /v1/organization/costs</c> (results with amount {value, currency}, line_item, project_id; asked with
-/// <c>group_by=line_item</c>, whose line items read "model, input" or "model, output").
+/// <c>group_by=line_item</c> and by project, whose line items read "model, input" or "model, output").
 /// </summary>
 public static class OpenAIReports
 {
@@ -24,9 +24,11 @@ public static class OpenAIReports
             {
                 var model = BillJson.String(result, "model", path)
                     ?? throw new BillFormatException($"{path}.model: missing; ask the usage API with group_by=model so each result names its model.");
-                lines.Add(new BillLine(day, model, BillJson.String(result, "api_key_id", path) ?? BillJson.String(result, "project_id", path),
+                var key = BillJson.String(result, "api_key_id", path);
+                var project = BillJson.String(result, "project_id", path);
+                lines.Add(new BillLine(day, model, key ?? project,
                     BillJson.Long(result, "input_tokens", path) ?? 0, BillJson.Long(result, "output_tokens", path) ?? 0,
-                    BillJson.Long(result, "num_model_requests", path) ?? 0, null, null));
+                    BillJson.Long(result, "num_model_requests", path) ?? 0, null, null) { ParentScope = key is null ? null : project });
             }
         }
         return lines;

@@ -11,6 +11,7 @@ public static class ReconciliationFeature
         builder.Services.AddHttpClient(BillFetcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(Gateway.Relay.ProviderConnector.CheckedHandler);
         builder.Services.AddSingleton<BillFetcher>();
         builder.Services.AddScoped<ReconciliationService>();
+        builder.Services.AddScoped<ProviderBillingIds>();
         builder.Services.AddSingleton<ReconciliationRuns>();
         builder.Services.AddScheduledJob<DailyReconciliation>(DailyReconciliation.JobId, DailyReconciliation.Cron,
             "Reconcile yesterday's bill of every provider with an admin key");

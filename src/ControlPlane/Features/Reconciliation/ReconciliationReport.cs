@@ -7,7 +7,8 @@ namespace ControlPlane.Features.Reconciliation;
 /// <summary>
 /// One provider's bill for one UTC day compared with our call log: the totals of both sides, how much of the
 /// difference passed the drift threshold, and one <see cref="ReconciliationLine"/> per model (and key, where the bill
-/// names our keys). Written once by an import or a fetch; a new import of the same day makes a new report.
+/// names our keys). A bill grouped by provider-side project or key counts only the ids that belong to this provider
+/// connection (<see cref="Gateway.Providers.Provider.BillingIds"/>) and names the ids that belong to none. Written once by an import or a fetch; a new import of the same day makes a new report.
 /// </summary>
 public sealed class ReconciliationReport
 {
@@ -29,6 +30,11 @@ public sealed class ReconciliationReport
     public int DriftLines { get; set; }
     public decimal ThresholdAbsolute { get; set; }
     public decimal ThresholdPercent { get; set; }
+    /// <summary>
+    /// Provider-side ids (projects, keys, workspaces) on the bill that belong to none of our provider connections, with
+    /// what they used: usage that did not go through the gateway. Null when there were none, or the bill has no such grouping.
+    /// </summary>
+    public string? UnmatchedScopes { get; set; }
     public DateTime CreatedAt { get; set; }
     public required string CreatedBy { get; set; }
     public List<ReconciliationLine> Lines { get; set; } = [];
@@ -104,6 +110,7 @@ internal sealed class ReconciliationReportConfiguration : IEntityTypeConfigurati
         report.Property(r => r.FileName).HasMaxLength(260);
         report.Property(r => r.Currency).HasMaxLength(3);
         report.Property(r => r.CreatedBy).HasMaxLength(320);
+        report.Property(r => r.UnmatchedScopes).HasMaxLength(2000);
         report.Property(r => r.TheirCost).HasPrecision(MoneyScale.Precision, MoneyScale.Scale);
         report.Property(r => r.OurCost).HasPrecision(MoneyScale.Precision, MoneyScale.Scale);
         report.Property(r => r.Drift).HasPrecision(MoneyScale.Precision, MoneyScale.Scale);

@@ -189,6 +189,12 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
         string source, string? fileName, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // An organisation-wide bill grouped by project or key: only this connection's part is compared with its calls.
+        var owners = (await db.Providers.AsNoTracking().Where(p => p.BillingIds != null).Select(p => new { p.Name, p.BillingIds }).ToListAsync(ct))
+            .SelectMany(p => ProviderBillingIds.Split(p.BillingIds).Select(id => (Id: id, p.Name)))
+            .GroupBy(o => o.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
+        var split = BillScopes.Of(bill, provider, owners);
+        bill = split.Mine;
         var start = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         // The day's rollups hold the call log's sums per key and model (written with the calls): one row per
         // dimension instead of every call. Summed here, as SQLite cannot sum decimals in SQL.
@@ -213,7 +219,7 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
             OurCost = ours.Sum(o => o.Cost),
             Drift = sameCurrency ? lines.Where(l => l.Drifted).Sum(l => Math.Abs(l.Difference ?? 0m)) : 0m,
             DriftLines = lines.Count(l => l.Drifted),
-            ThresholdAbsolute = threshold.Absolute, ThresholdPercent = threshold.Percent,
+            ThresholdAbsolute = threshold.Absolute, ThresholdPercent = threshold.Percent, UnmatchedScopes = split.Unmatched,
             CreatedAt = clock.GetUtcNow().UtcDateTime, CreatedBy = actorName,
         };
         foreach (var line in lines) line.ReportId = report.Id;
@@ -221,8 +227,9 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
         db.ReconciliationReports.Add(report);
         await audit.SaveAsync(db, actorName, "reconciliation.imported", $"reconciliation:{report.Id}",
             $"{provider} {day:yyyy-MM-dd} from {(fileName is null ? source : $"{source} file '{fileName}'")}: billed {Amount(report.TheirCost, report.Currency)}, "
-            + $"logged {BillComparison.Usd(report.OurCost)}, {report.DriftLines} line(s) drifting by {BillComparison.Usd(report.Drift)}", ct);
-        if (report.Drifted) await AlertAsync(report, ct);
+            + $"logged {BillComparison.Usd(report.OurCost)}, {report.DriftLines} line(s) drifting by {BillComparison.Usd(report.Drift)}"
+            + (report.UnmatchedScopes is null ? "" : "; ids of no connection on the bill"), ct);
+        if (report.Drifted || report.UnmatchedScopes is not null) await AlertAsync(report, ct);
         return report;
     }
 
@@ -231,7 +238,8 @@ public sealed class ReconciliationService(IDbContextFactory<ControlPlaneDb> dbFa
         var worst = report.Lines.Where(l => l.Drifted).OrderByDescending(l => Math.Abs(l.Difference ?? 0m)).Take(5).ToList();
         var body = $"{report.Provider}'s bill for {report.Day:yyyy-MM-dd} and our call log differ on {report.DriftLines} line(s)"
             + $" (drift {BillComparison.Usd(report.Drift)}; billed {Amount(report.TheirCost, report.Currency)}, logged {BillComparison.Usd(report.OurCost)}).\n"
-            + string.Join("\n", worst.Select(l => $"- {l.Model}: {Findings.Title(l.Finding)}. {l.Note}"));
+            + string.Join("\n", worst.Select(l => $"- {l.Model}: {Findings.Title(l.Finding)}. {l.Note}"))
+            + (report.UnmatchedScopes is null ? "" : $"\nUsage under provider-side ids that belong to none of our providers (not through the gateway?): {report.UnmatchedScopes}");
         await alerts.RaiseAsync(new Alert(AlertKinds.ReconciliationDrift, $"Reconciliation drift: {report.Provider} {report.Day:yyyy-MM-dd}", body,
             AlertSeverity.Warning, Link: $"/reconciliation?report={report.Id}", DedupKey: $"{report.Provider}:{report.Day:yyyy-MM-dd}:{report.Id}",
             Facts: new Dictionary<string, string>

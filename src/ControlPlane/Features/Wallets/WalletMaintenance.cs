@@ -3,9 +3,9 @@ using Microsoft.Extensions.Options;
 namespace ControlPlane.Features.Wallets;
 
 /// <summary>
-/// Keeps this node's money in order: reloads the wallet book, renews or returns leases and sweeps leases of nodes that
-/// died. Leases are returned at shutdown. It stays a per-node timer (leases are this node's); new periods are
-/// cluster-wide work and start in the <see cref="WalletPeriodReset"/> job.
+/// Keeps this node's money in order: reloads the wallet book and renews or returns this node's leases. Leases are
+/// returned at shutdown. It stays a per-node timer (leases are this node's); sweeping the leases of nodes that died
+/// and starting new periods are cluster-wide work, in the <see cref="LeaseSweep"/> and <see cref="WalletPeriodReset"/> jobs.
 /// </summary>
 public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leases,
     IOptions<WalletOptions> options, TimeProvider clock, Metering.CallLog callLog, ILogger<WalletMaintenance> logger) : BackgroundService
@@ -34,9 +34,7 @@ public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leas
 
     public async Task RunOnceAsync(CancellationToken ct = default)
     {
-        // Renew this node's leases before sweeping, so a node back from a stall does not sweep its own.
         await leases.MaintainAsync(returnAll: false, ct);
-        await leases.SweepExpiredAsync(ct);
         await book.ReloadAsync(ct);
     }
 
@@ -51,7 +49,7 @@ public sealed partial class WalletMaintenance(WalletBook book, BudgetLeases leas
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogFailed(logger, ex); // unreturned leases expire and are swept by another node
+            LogFailed(logger, ex); // unreturned leases expire and the wallets.lease-sweep job gives them back
         }
     }
 

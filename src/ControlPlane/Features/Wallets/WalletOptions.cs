@@ -17,7 +17,7 @@ public sealed class WalletOptions
     [Range(typeof(decimal), "0.000001", "1000000")]
     public decimal MinimumLease { get; set; } = 0.01m;
 
-    /// <summary>How often leases are renewed or returned, expired leases swept and periods rolled over.</summary>
+    /// <summary>How often this node renews or returns its leases (sweeping others' expired leases is the wallets.lease-sweep job).</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -23,6 +23,8 @@ public static class WalletsFeature
         // Every 5 minutes, in the organisation's time zone: a new period starts within minutes of midnight, and a
         // cluster that was down at a boundary catches up at its first run.
         builder.Services.AddScheduledJob<WalletPeriodReset>(WalletPeriodReset.JobId, "*/5 * * * *", "Start new wallet periods");
+        // Every minute, once per cluster: a lease is swept only SweepGrace (an hour) past its expiry anyway.
+        builder.Services.AddScheduledJob<LeaseSweep>(LeaseSweep.JobId, LeaseSweep.Cron, "Sweep leases of nodes that stopped renewing them");
         return builder;
     }
 }

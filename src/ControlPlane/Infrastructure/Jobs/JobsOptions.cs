@@ -19,6 +19,9 @@ public sealed class JobsOptions
     /// <summary>How often an idle worker asks the storage for a job (the SQLite storage's own default is slow).</summary>
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the scheduler looks for recurring jobs that are due (so a schedule fires at most this late).</summary>
+    public TimeSpan SchedulePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a job taken by a node that then died stays invisible before another node takes it again.</summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

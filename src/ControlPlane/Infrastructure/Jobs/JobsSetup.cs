@@ -23,8 +23,8 @@ public static class JobsSetup
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.QueuePollInterval > TimeSpan.Zero && o.InvisibilityTimeout > TimeSpan.Zero,
-                $"{JobsOptions.Section}:QueuePollInterval and {JobsOptions.Section}:InvisibilityTimeout must be positive.")
+            .Validate(o => o.QueuePollInterval > TimeSpan.Zero && o.InvisibilityTimeout > TimeSpan.Zero && o.SchedulePollInterval > TimeSpan.Zero,
+                $"{JobsOptions.Section}:QueuePollInterval, {JobsOptions.Section}:SchedulePollInterval and {JobsOptions.Section}:InvisibilityTimeout must be positive.")
             .ValidateOnStart();
         builder.Services.AddOptions<OrganisationOptions>().BindConfiguration(OrganisationOptions.Section)
             .Validate(o => OrganisationOptions.TryZone(o.TimeZone) is not null, OrganisationOptions.ValidationMessage).ValidateOnStart();
@@ -57,7 +57,7 @@ public static class JobsSetup
             {
                 var options = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
                 server.WorkerCount = options.WorkerCount;
-                server.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+                server.SchedulePollingInterval = options.SchedulePollInterval;
                 server.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
             });
         }

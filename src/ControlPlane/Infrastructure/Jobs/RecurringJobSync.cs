@@ -16,6 +16,7 @@ internal sealed partial class RecurringJobSync(IEnumerable<ScheduledJobDefinitio
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var zone = organisation.Value.Zone;
+        CheckPaused(definitions, jobs.Value.Paused);
         var defined = definitions.Where(d => !jobs.Value.Paused.Contains(d.Id, StringComparer.Ordinal)).ToList();
         foreach (var definition in defined)
         {
@@ -34,6 +35,32 @@ internal sealed partial class RecurringJobSync(IEnumerable<ScheduledJobDefinitio
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Ids that earlier versions used, with today's: an operator's Jobs:Paused written for the old name is told the new one.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> Renamed = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["provider-health"] = "providers.health",
+        ["model-list-sync"] = "models.list-sync",
+        ["reconciliation-daily"] = "reconciliation.daily",
+        ["anomaly-alerts"] = "alerts.anomalies",
+        ["digests"] = "digests.send",
+        ["chargeback-exports"] = "finops.chargeback-exports",
+    };
+
+    /// <summary>
+    /// A paused id that names no job would leave the job it meant running (e.g. one that reaches a real provider host),
+    /// so the node refuses to start and says which ids exist.
+    /// </summary>
+    internal static void CheckPaused(IEnumerable<ScheduledJobDefinition> definitions, IEnumerable<string> paused)
+    {
+        var ids = definitions.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in paused.Where(p => !ids.Contains(p)))
+        {
+            var hint = Renamed.TryGetValue(id, out var now) ? $" It was renamed to '{now}'." : "";
+            throw new InvalidOperationException(
+                $"{JobsOptions.Section}:Paused names '{id}', which is no registered job.{hint} Job ids: {string.Join(", ", ids.Order(StringComparer.Ordinal))}.");
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} recurring job(s) scheduled in time zone {Zone}")]
     private static partial void LogRegistered(ILogger logger, int count, string zone);

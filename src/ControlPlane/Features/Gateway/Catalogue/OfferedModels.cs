@@ -167,7 +167,7 @@ public sealed class OfferedModels(
 /// <summary>Daily: the providers' model lists, new ones offered on the Models page (never routed or priced by this).</summary>
 public sealed class ModelListSync(OfferedModels offered) : IScheduledJob
 {
-    public const string JobId = "model-list-sync";
+    public const string JobId = "models.list-sync";
 
     public Task RunAsync(CancellationToken cancellationToken) => offered.SyncAsync(cancellationToken);
 }

@@ -33,6 +33,12 @@ public sealed class Provider
     /// input and not retried.
     /// </summary>
     public bool UnansweredAttemptsFree { get; set; }
+    /// <summary>
+    /// The provider-side ids whose usage goes through this connection (OpenAI project and API key ids, Anthropic API key
+    /// and workspace ids), space-separated: reconciliation compares an organisation-wide bill per connection by them.
+    /// Set on the Reconciliation page.
+    /// </summary>
+    public string? BillingIds { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -60,6 +66,7 @@ internal sealed class ProviderConfiguration : IEntityTypeConfiguration<Provider>
         provider.Property(p => p.ApiVersion).HasMaxLength(40);
         provider.Property(p => p.EncryptedApiKey).HasMaxLength(4000);
         provider.Property(p => p.ApiKeyHint).HasMaxLength(8);
+        provider.Property(p => p.BillingIds).HasMaxLength(2000);
         // Existing rows (and rows written by an older node) are not free: the safe side for the wallet.
         provider.Property(p => p.UnansweredAttemptsFree).HasDefaultValue(false);
         provider.HasIndex(p => p.Name).IsUnique();

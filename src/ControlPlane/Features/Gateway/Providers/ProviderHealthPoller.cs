@@ -37,7 +37,7 @@ public sealed partial class ProviderHealthPoller(
     IDbContextFactory<ControlPlaneDb> dbFactory, ProviderSecrets secrets, ProviderClients clients, ProviderHealthBoard board, EventBus events,
     IAlerts alerts, IOptions<GatewayOptions> options, TimeProvider clock, ILogger<ProviderHealthPoller> logger) : IScheduledJob
 {
-    public const string JobId = "provider-health";
+    public const string JobId = "providers.health";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
