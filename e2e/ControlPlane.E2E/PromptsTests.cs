@@ -173,6 +173,19 @@ public sealed class PromptsTests(PromptsAppFixture fixture, BrowserFixture brows
         await BrowserSession.ClickAsync(rows.First);
         await Expect(lead.Page.GetByTestId("call-prompt")).ToHaveTextAsync($"{name} v2 (production)");
         await lead.ScreenshotAsync("prompt-call-details");
+
+        // The playground: v2 rendered with a sample value, the worst case shown first, then run with the same key.
+        await lead.GoToAsync(promptPath + "?tab=playground");
+        var person = lead.Page.Locator("textarea[data-testid='playground-var-person'], [data-testid='playground-var-person'] textarea").First;
+        await BrowserSession.WiredAsync(person);
+        await person.FillAsync("Bea");
+        await BrowserSession.FieldInput(lead.Page.Locator("body"), "playground-key").FillAsync(key);
+        await BrowserSession.ClickAsync(lead.Page.GetByTestId("playground-estimate"));
+        await Expect(lead.Page.GetByTestId("playground-rendered").First).ToContainTextAsync("You greet Bea warmly");
+        await Expect(lead.Page.GetByTestId("playground-worst-case")).ToContainTextAsync("$");
+        await BrowserSession.ClickAsync(lead.Page.GetByTestId("playground-send"));
+        await Expect(lead.Page.GetByTestId("playground-answer")).ToHaveTextAsync(PromptsAppFixture.Answer);
+        await Expect(lead.Page.GetByTestId("playground-cost")).ToContainTextAsync("charged $");
         lead.AssertNoBrowserErrors();
         admin.AssertNoBrowserErrors();
     }
