@@ -21,6 +21,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Gateway.Providers", "ControlPlane.Features.Gateway.Catalogue", "ControlPlane.Features.SignInSettings",
         "ControlPlane.Features.Transfers", "ControlPlane.Features.Notifications",
         "ControlPlane.Features.Digests", "ControlPlane.Features.FinOps",
+        "ControlPlane.Features.Prompts",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -70,6 +71,12 @@ public static class AuditCoverageTable
         ["ChargebackExports.CreateAsync(Actor, ExportForm, CancellationToken)"] = "finops.export.created",
         ["ChargebackExports.DeleteAsync(Actor, Guid, CancellationToken)"] = "finops.export.removed",
         ["ChargebackExports.RunNowAsync(Actor, Guid, CancellationToken)"] = "finops.export.run",
+        ["PromptService.CreateAsync(Actor, PromptForm, CancellationToken)"] = "prompt.created",
+        ["PromptService.AddVersionAsync(Actor, Guid, VersionForm, CancellationToken)"] = "prompt.version_added",
+        ["PromptService.UpdateSettingsAsync(Actor, Guid, String, Boolean, Boolean, CancellationToken)"] = "prompt.settings_changed",
+        ["PromptService.MoveLabelAsync(Actor, Guid, String, Guid, String, CancellationToken)"] = "prompt.label_",
+        ["PromptService.DecideLabelMoveAsync(Actor, Guid, Boolean, String, CancellationToken)"] = "prompt.label_move_",
+        ["PromptExchange.ImportAsync(Actor, String, Guid, CancellationToken)"] = "prompt.imported",
     };
 
     /// <summary>Methods that change nothing (reads, permission checks, a connection test), so append nothing.</summary>
@@ -108,6 +115,10 @@ public static class AuditCoverageTable
         "NotificationSettings.LadderAsync(Actor, CancellationToken)",
         "NotificationSettings.SlackLinksAsync(Actor, CancellationToken)",
         "DigestBuilder.BuildAsync(Actor, DigestPeriod, CancellationToken)",
+        "PromptQueries.ListAsync(Actor, String, CancellationToken)",
+        "PromptQueries.FindAsync(Actor, Guid, CancellationToken)",
+        "PromptQueries.MetricsAsync(Actor, Guid, CancellationToken)",
+        "PromptExchange.ExportAsync(Actor, Guid?, CancellationToken)",
         "DigestPreferences.CadenceOfAsync(Actor, CancellationToken)",
         "CostCentres.MayEdit(Actor)",
         "ChargebackExports.MayManage(Actor)",

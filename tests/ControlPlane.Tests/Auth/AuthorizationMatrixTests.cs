@@ -98,10 +98,14 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/reconciliation"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
         // Hangfire's dashboard (Infrastructure/Jobs): admins run jobs, the auditor reads them (read-only, JobsDashboardTests).
         ["/jobs/{**path}"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        // The prompt registry (Features/Prompts): everyone reads their teams' prompts (PromptQueries scopes them).
+        ["/prompts"] = Everyone,
+        ["/prompts/{Id:guid}"] = Everyone,
+        ["/prompts/export.json"] = Everyone,
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs", "/prompts", "/prompts/export.json"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 

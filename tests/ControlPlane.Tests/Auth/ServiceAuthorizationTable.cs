@@ -12,11 +12,13 @@ using ControlPlane.Features.Overview;
 using ControlPlane.Features.People;
 using ControlPlane.Features.People.Scim;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Prompts;
 using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
+using ControlPlane.Tests.Prompts;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Tests.Auth;
@@ -365,6 +367,61 @@ public static class ServiceAuthorizationTable
             async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ProviderBillingIds, bool>(async s => (await s.ListAsync(a)).Any(v => v.Provider == name)); }),
         ["ProviderBillingIds.SaveAsync(Actor, String, String, CancellationToken)"] = new(ReconWriters,
             async (p, a) => { var name = await ReconProviderAsync(p); return await p.Use<ProviderBillingIds, bool>(async s => (await s.SaveAsync(a, name, "proj_walk")).Succeeded); }),
+
+        // Prompt registry: the owner team's managers change prompts; whoever sees the team reads them (Tests/Prompts/PromptWalk).
+        ["PromptService.CreateAsync(Actor, PromptForm, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            (p, a) => p.Use<PromptService, bool>(async s => (await s.CreateAsync(a, PromptWalk.NewForm(p))).Succeeded)),
+        ["PromptService.AddVersionAsync(Actor, Guid, VersionForm, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                return await p.Use<PromptService, bool>(async s => (await s.AddVersionAsync(a, prompt.Id, PromptWalk.NewForm(p).FirstVersion)).Succeeded);
+            }),
+        ["PromptService.UpdateSettingsAsync(Actor, Guid, String, Boolean, Boolean, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                return await p.Use<PromptService, bool>(async s => (await s.UpdateSettingsAsync(a, prompt.Id, "walked", true, false)).Succeeded);
+            }),
+        ["PromptService.MoveLabelAsync(Actor, Guid, String, Guid, String, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                var version = await PromptWalk.FirstVersionAsync(p, prompt.Id);
+                return await p.Use<PromptService, bool>(async s => (await s.MoveLabelAsync(a, prompt.Id, PromptLabel.Staging, version, null)).Succeeded);
+            }),
+        ["PromptService.DecideLabelMoveAsync(Actor, Guid, Boolean, String, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var move = await PromptWalk.PendingMoveAsync(p);
+                return await p.Use<PromptService, bool>(async s => (await s.DecideLabelMoveAsync(a, move, true, null)).Succeeded);
+            }),
+        ["PromptQueries.ListAsync(Actor, String, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                return await p.Use<PromptQueries, bool>(async q => (await q.ListAsync(a, prompt.Name)).Any(r => r.Id == prompt.Id));
+            }),
+        ["PromptQueries.FindAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                return await p.Use<PromptQueries, bool>(async q => await q.FindAsync(a, prompt.Id) is not null);
+            }),
+        ["PromptQueries.MetricsAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                return await p.Use<PromptQueries, bool>(async q => (await q.MetricsAsync(a, prompt.Id)).Count == 1);
+            }),
+        ["PromptExchange.ExportAsync(Actor, Guid?, CancellationToken)"] = new(ServiceRoles.SeeTheTeam,
+            async (p, a) =>
+            {
+                var prompt = await PromptWalk.PlatformPromptAsync(p);
+                return await p.Use<PromptExchange, bool>(async e => (await e.ExportAsync(a, null)).Contains(prompt.Name, StringComparison.Ordinal));
+            }),
+        ["PromptExchange.ImportAsync(Actor, String, Guid, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            (p, a) => p.Use<PromptExchange, bool>(async e => (await e.ImportAsync(a, PromptWalk.ImportFile(ServiceProbe.Unique("walk-import")), p.Platform)).Succeeded)),
     };
 
     /// <summary>A model one of the providers newly lists, waiting for an admin (as the model list sync leaves it).</summary>

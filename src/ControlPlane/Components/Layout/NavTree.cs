@@ -23,6 +23,7 @@ public static class NavTree
         new("Keys", Icons.Material.Filled.Key, Policies.KeysView, "/keys"),
         new("Wallets", Icons.Material.Filled.AccountBalanceWallet, Policies.WalletsView, "/wallets"),
         new("Transfers", Icons.Material.Filled.SwapHoriz, Policies.TransfersView, "/transfers"),
+        new("Prompts", Icons.Material.Filled.Notes, Policies.PromptsView, "/prompts"),
         // In this order: what happened, what callers can ask for, who serves it, what it costs.
         new("Gateway", Icons.Material.Filled.Hub, Policies.SignedIn, Pages:
         [

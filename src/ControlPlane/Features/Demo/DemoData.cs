@@ -90,6 +90,7 @@ public sealed class DemoData(IDbContextFactory<ControlPlaneDb> dbFactory, TeamDi
             ["Mobile"] = mobile, ["Research"] = research, ["Sales"] = sales,
         }, now);
         DemoTransfers.Seed(db, users, now);
+        DemoPrompts.Seed(db, users, platform, research, now);
         await db.SaveChangesAsync(ct);
         await DemoNotifications.SeedAsync(db, channelSecrets, search, now, ct);
         await db.SaveChangesAsync(ct);

@@ -69,6 +69,8 @@ public sealed partial class ChatRelay(
             await GatewayErrors.RefuseAsync(http, call, new WireError(413, "invalid_request_error", $"The request body is larger than {options.Value.MaxRequestBytes:N0} bytes."), "request_too_large");
             return;
         }
+        // A registry prompt named by the call is rendered into the body (Features/Prompts/PromptStep).
+        if (Prompts.PromptStep.IsNamed(http.Request, body.Span) && !await http.RequestServices.GetRequiredService<Prompts.PromptStep>().ApplyAsync(http, call, body)) return;
         if (!WireTranslation.TryInspect(body.Span, call.FrontDoor, out var info, out var invalid))
         {
             await GatewayErrors.RefuseAsync(http, call, invalid!, "bad_request");

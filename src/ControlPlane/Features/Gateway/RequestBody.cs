@@ -18,7 +18,7 @@ public sealed class RequestBody : IDisposable
     /// <summary>The client went away (or broke the upload) before the body was complete.</summary>
     public bool ClientGone { get; }
 
-    public int Length { get; }
+    public int Length { get; private set; }
     public bool TooLarge { get; }
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
@@ -68,6 +68,15 @@ public sealed class RequestBody : IDisposable
         buffer.AsSpan(0, used).CopyTo(bigger);
         ArrayPool<byte>.Shared.Return(buffer);
         return bigger;
+    }
+
+    /// <summary>Puts a rewritten body in place of the one read (a prompt reference rendered into messages).</summary>
+    public void Replace(ReadOnlySpan<byte> body)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(body.Length, 1));
+        body.CopyTo(buffer);
+        if (Interlocked.Exchange(ref _buffer, buffer) is { } old) ArrayPool<byte>.Shared.Return(old);
+        Length = body.Length;
     }
 
     public void Dispose()

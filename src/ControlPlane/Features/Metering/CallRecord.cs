@@ -48,6 +48,9 @@ public sealed class CallRecord
     /// its key and reason in its minute, the row itself being the first of them.
     /// </summary>
     public int Count { get; set; } = 1;
+    /// <summary>The prompt registry version the gateway rendered into the call (Features/Prompts), and the label it was named by.</summary>
+    public Guid? PromptVersionId { get; set; }
+    public string? PromptLabel { get; set; }
 }
 
 internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRecord>
@@ -81,6 +84,9 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         // With the id, the index holds the whole order (latency, at, id): a sorted page is an index walk, not a sort
         // of the range (migration 20261201106000).
         call.HasIndex(c => new { c.LatencyMs, c.At, c.Id });
+        // Per-version metrics of the prompt registry (migration 20261203104000).
+        call.Property(c => c.PromptLabel).HasMaxLength(40);
+        call.HasIndex(c => new { c.PromptVersionId, c.At });
     }
 
     /// <summary>The SQLite-only column that orders calls by cost (<see cref="AddSqliteCostOrder"/>).</summary>

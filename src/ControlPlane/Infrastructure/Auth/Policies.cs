@@ -33,6 +33,7 @@ public static class Policies
     public const string ReconciliationView = nameof(ReconciliationView);
     public const string JobsView = nameof(JobsView);
     public const string JobsManage = nameof(JobsManage);
+    public const string PromptsView = nameof(PromptsView);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -85,6 +86,9 @@ public static class Policies
         // Background jobs (the Hangfire dashboard at /jobs): the admins run them; the auditor looks, read-only.
         [JobsView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         [JobsManage] = [Roles.Owner, Roles.Admin],
+        // The prompt registry: everyone reads the prompts of the teams they may see (and shared ones); PromptService lets
+        // the owner team's lead and the admins change them.
+        [PromptsView] = [.. Roles.All],
     };
 
     public static void AddTo(AuthorizationOptions options)

@@ -6,6 +6,7 @@ using ControlPlane.Features.Metering;
 using ControlPlane.Features.Metering.Rollups;
 using ControlPlane.Features.People;
 using ControlPlane.Features.Projects;
+using ControlPlane.Features.Prompts;
 using ControlPlane.Features.Reconciliation;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
@@ -43,6 +44,10 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<ReconciliationReport> ReconciliationReports => Set<ReconciliationReport>();
     public DbSet<ReconciliationLine> ReconciliationLines => Set<ReconciliationLine>();
     public DbSet<BillSource> BillSources => Set<BillSource>();
+    public DbSet<Prompt> Prompts => Set<Prompt>();
+    public DbSet<PromptVersion> PromptVersions => Set<PromptVersion>();
+    public DbSet<PromptLabel> PromptLabels => Set<PromptLabel>();
+    public DbSet<PromptLabelMove> PromptLabelMoves => Set<PromptLabelMove>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
