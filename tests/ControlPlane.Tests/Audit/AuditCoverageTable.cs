@@ -21,6 +21,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Gateway.Providers", "ControlPlane.Features.Gateway.Catalogue", "ControlPlane.Features.SignInSettings",
         "ControlPlane.Features.Transfers", "ControlPlane.Features.Notifications",
         "ControlPlane.Features.Digests", "ControlPlane.Features.FinOps",
+        "ControlPlane.Features.Routing",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -70,12 +71,21 @@ public static class AuditCoverageTable
         ["ChargebackExports.CreateAsync(Actor, ExportForm, CancellationToken)"] = "finops.export.created",
         ["ChargebackExports.DeleteAsync(Actor, Guid, CancellationToken)"] = "finops.export.removed",
         ["ChargebackExports.RunNowAsync(Actor, Guid, CancellationToken)"] = "finops.export.run",
+        ["RoutingService.SaveAsync(Actor, Guid?, RuleForm, CancellationToken)"] = "routing.rule_created",
+        ["RoutingService.MoveAsync(Actor, Guid, Int32, CancellationToken)"] = "routing.rule_moved",
+        ["RoutingService.SetEnabledAsync(Actor, Guid, Boolean, CancellationToken)"] = "routing.rule_disabled",
+        ["RoutingService.DeleteAsync(Actor, Guid, CancellationToken)"] = "routing.rule_deleted",
+        ["RoutingService.SetRegionLockAsync(Actor, Guid?, String, CancellationToken)"] = "routing.region_lock_set",
     };
 
     /// <summary>Methods that change nothing (reads, permission checks, a connection test), so append nothing.</summary>
     public static IReadOnlySet<string> Reads { get; } = new HashSet<string>
     {
         "TeamDirectory.VisibleToAsync(Actor, CancellationToken)",
+        "RoutingService.MayView(Actor)",
+        "RoutingService.ListAsync(Actor, CancellationToken)",
+        "RoutingService.ListLocksAsync(Actor, CancellationToken)",
+        "RouteExplainer.ExplainAsync(Actor, ExplainForm, CancellationToken)",
         "TeamDirectory.ManagedByAsync(Actor, CancellationToken)",
         "ProjectService.ListAsync(Actor, Guid, CancellationToken)",
         "KeyService.ListAsync(Actor, String, CancellationToken)",

@@ -33,6 +33,8 @@ public static class Policies
     public const string ReconciliationView = nameof(ReconciliationView);
     public const string JobsView = nameof(JobsView);
     public const string JobsManage = nameof(JobsManage);
+    public const string RoutingView = nameof(RoutingView);
+    public const string RoutingManage = nameof(RoutingManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -85,6 +87,9 @@ public static class Policies
         // Background jobs (the Hangfire dashboard at /jobs): the admins run them; the auditor looks, read-only.
         [JobsView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         [JobsManage] = [Roles.Owner, Roles.Admin],
+        // Routing rules and region locks decide where every call's data goes: the admins change them, the auditor reads.
+        [RoutingView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        [RoutingManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)

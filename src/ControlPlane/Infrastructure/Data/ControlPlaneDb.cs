@@ -43,6 +43,8 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<ReconciliationReport> ReconciliationReports => Set<ReconciliationReport>();
     public DbSet<ReconciliationLine> ReconciliationLines => Set<ReconciliationLine>();
     public DbSet<BillSource> BillSources => Set<BillSource>();
+    public DbSet<Features.Routing.RoutingRule> RoutingRules => Set<Features.Routing.RoutingRule>();
+    public DbSet<Features.Routing.RegionLock> RegionLocks => Set<Features.Routing.RegionLock>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
