@@ -41,6 +41,7 @@ public sealed class CompiledRule
         (_minTokens, _maxTokens, _tools, _images) = (conditions.MinInputTokens, conditions.MaxInputTokens, conditions.UsesTools, conditions.HasImages);
         (_from, _to) = (MinuteOf(conditions.From), MinuteOf(conditions.To));
         TotalWeight = Math.Max(1, action.Targets.Sum(t => Math.Max(0, t.Weight)));
+        Decision = $"rule {number} '{rule.Name}' matched {summary}";
     }
 
     /// <summary>Its place in the list (1 = tried first), as the Routing page numbers it.</summary>
@@ -56,8 +57,8 @@ public sealed class CompiledRule
     public bool UsesTags => _tags is not null;
     public bool UsesTime => _from is not null || _to is not null;
 
-    /// <summary>"rule 3 'batch→cheap' matched tags=batch".</summary>
-    public string Decision => $"rule {Number} '{Name}' matched {Summary}";
+    /// <summary>"rule 3 'batch→cheap' matched tags=batch" (written once: every call it routes carries it).</summary>
+    public string Decision { get; }
 
     /// <summary>Null when every condition holds; else the first that does not (a constant, for the explain box).</summary>
     public string? Mismatch(RouteInput input, int minuteOfDay)
