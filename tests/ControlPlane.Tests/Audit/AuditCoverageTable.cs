@@ -22,6 +22,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Transfers", "ControlPlane.Features.Notifications",
         "ControlPlane.Features.Digests", "ControlPlane.Features.FinOps",
         "ControlPlane.Features.Prompts",
+        "ControlPlane.Features.Routing",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -77,12 +78,21 @@ public static class AuditCoverageTable
         ["PromptService.MoveLabelAsync(Actor, Guid, String, Guid, String, CancellationToken)"] = "prompt.label_",
         ["PromptService.DecideLabelMoveAsync(Actor, Guid, Boolean, String, CancellationToken)"] = "prompt.label_move_",
         ["PromptExchange.ImportAsync(Actor, String, Guid, CancellationToken)"] = "prompt.imported",
+        ["RoutingService.SaveAsync(Actor, Guid?, RuleForm, CancellationToken)"] = "routing.rule_created",
+        ["RoutingService.MoveAsync(Actor, Guid, Int32, CancellationToken)"] = "routing.rule_moved",
+        ["RoutingService.SetEnabledAsync(Actor, Guid, Boolean, CancellationToken)"] = "routing.rule_disabled",
+        ["RoutingService.DeleteAsync(Actor, Guid, CancellationToken)"] = "routing.rule_deleted",
+        ["RoutingService.SetRegionLockAsync(Actor, Guid?, String, CancellationToken)"] = "routing.region_lock_set",
     };
 
     /// <summary>Methods that change nothing (reads, permission checks, a connection test), so append nothing.</summary>
     public static IReadOnlySet<string> Reads { get; } = new HashSet<string>
     {
         "TeamDirectory.VisibleToAsync(Actor, CancellationToken)",
+        "RoutingService.MayView(Actor)",
+        "RoutingService.ListAsync(Actor, CancellationToken)",
+        "RoutingService.ListLocksAsync(Actor, CancellationToken)",
+        "RouteExplainer.ExplainAsync(Actor, ExplainForm, CancellationToken)",
         "TeamDirectory.ManagedByAsync(Actor, CancellationToken)",
         "ProjectService.ListAsync(Actor, Guid, CancellationToken)",
         "KeyService.ListAsync(Actor, String, CancellationToken)",

@@ -14,6 +14,7 @@ using ControlPlane.Features.People.Scim;
 using ControlPlane.Features.Projects;
 using ControlPlane.Features.Prompts;
 using ControlPlane.Features.Reconciliation;
+using ControlPlane.Features.Routing;
 using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
@@ -248,6 +249,39 @@ public static class ServiceAuthorizationTable
                 Alias = ServiceProbe.Unique("alias"), Enabled = false, Targets = [new TargetForm { ProviderId = p.Provider, UpstreamModel = "m" }],
             })).Succeeded)),
 
+        // Routing rules and region locks: the admins change them, the auditor reads. Walk rules block only a model nobody calls.
+        ["RoutingService.MayView(Actor)"] = new(RoutingReaders, (_, a) => Task.FromResult(RoutingService.MayView(a))),
+        ["RoutingService.ListAsync(Actor, CancellationToken)"] = new(RoutingReaders,
+            (p, a) => p.Use<RoutingService, bool>(async s => (await s.ListAsync(a)).Succeeded)),
+        ["RoutingService.ListLocksAsync(Actor, CancellationToken)"] = new(RoutingReaders,
+            (p, a) => p.Use<RoutingService, bool>(async s => (await s.ListLocksAsync(a)).Succeeded)),
+        ["RoutingService.SaveAsync(Actor, Guid?, RuleForm, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<RoutingService, bool>(async s => (await s.SaveAsync(a, null, WalkRule())).Succeeded)),
+        ["RoutingService.MoveAsync(Actor, Guid, Int32, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) =>
+            {
+                await WalkRuleAsync(p);
+                var id = await WalkRuleAsync(p);
+                return await p.Use<RoutingService, bool>(async s => (await s.MoveAsync(a, id, -1)).Succeeded);
+            }),
+        ["RoutingService.SetEnabledAsync(Actor, Guid, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await WalkRuleAsync(p); return await p.Use<RoutingService, bool>(async s => (await s.SetEnabledAsync(a, id, false)).Succeeded); }),
+        ["RoutingService.DeleteAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await WalkRuleAsync(p); return await p.Use<RoutingService, bool>(async s => (await s.DeleteAsync(a, id)).Succeeded); }),
+        // Locks Platform to a region and lifts it again at the command line, so the fixture's later calls are not refused.
+        ["RoutingService.SetRegionLockAsync(Actor, Guid?, String, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<RoutingService, bool>(async s =>
+            {
+                var set = await s.SetRegionLockAsync(a, p.Platform, "walk-region");
+                if (set.Succeeded) Assert.True((await s.SetRegionLockAsync(Actor.CommandLine, p.Platform, null)).Succeeded);
+                return set.Succeeded;
+            })),
+        ["RouteExplainer.ExplainAsync(Actor, ExplainForm, CancellationToken)"] = new(RoutingReaders,
+            (p, a) => p.Use<RouteExplainer, bool>(async s => (await s.ExplainAsync(a, new ExplainForm
+            {
+                Request = """{"model":"walk-nothing","messages":[{"role":"user","content":"hi"}]}""",
+            })).Succeeded)),
+
         // People
         ["PeopleDirectory.MayView(Actor)"] = new(ServiceRoles.OwnerAndAdmin, (_, a) => Task.FromResult(PeopleDirectory.MayView(a))),
         ["PeopleDirectory.MayManage(Actor)"] = new(ServiceRoles.OwnerOnly, (_, a) => Task.FromResult(PeopleDirectory.MayManage(a))),
@@ -437,6 +471,21 @@ public static class ServiceAuthorizationTable
         db.Add(offer);
         await db.SaveChangesAsync();
         return offer.Id;
+    }
+
+    private static string[] RoutingReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.Auditor];
+
+    /// <summary>A rule that blocks a model nobody calls, so the walk's rules never route the fixture's calls.</summary>
+    private static RuleForm WalkRule() => new()
+    {
+        Name = ServiceProbe.Unique("walk-rule"), Models = ServiceProbe.Unique("walk-model"), Kind = RuleActionKinds.Block, Message = "walk",
+    };
+
+    private static async Task<Guid> WalkRuleAsync(ServiceProbe p)
+    {
+        var made = await p.Use<RoutingService, ControlPlane.Infrastructure.Outcome<RoutingRule>>(s => s.SaveAsync(Actor.CommandLine, null, WalkRule()));
+        Assert.True(made.Succeeded, made.Error);
+        return made.Value!.Id;
     }
 
     private static string[] ReconReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin, ServiceRoles.Auditor];

@@ -58,7 +58,8 @@ public sealed class ShellComponentTests(DashboardApp app) : DashboardContext(app
         var group = nav.Find(".mud-nav-group");
         Assert.StartsWith("Gateway", group.TextContent.Trim(), StringComparison.Ordinal);
         var inGroup = group.QuerySelectorAll("a.mud-nav-link").Select(a => a.GetAttribute("href")).ToList();
-        string[] expected = ["/calls", "/stats", "/models", .. providers ? ["/providers"] : Array.Empty<string>(), .. prices ? ["/prices"] : Array.Empty<string>()];
+        // Routing admits exactly the roles Providers does (Owner, Admin, Auditor).
+        string[] expected = ["/calls", "/stats", "/models", .. providers ? ["/routing", "/providers"] : Array.Empty<string>(), .. prices ? ["/prices"] : Array.Empty<string>()];
         Assert.Equal(expected, inGroup);
         Assert.Equal(audit, nav.FindAll("a[href='/audit']").Count == 1);
         // Wallets comes before the group, for every role.

@@ -30,6 +30,7 @@ public static class NavTree
             new("Requests", Icons.Material.Filled.ReceiptLong, Policies.CallsView, "/calls"),
             new("Per-call stats", Icons.Material.Filled.Speed, Policies.CallsView, "/stats"),
             new("Models", Icons.Material.Filled.ModelTraining, Policies.ModelsView, "/models"),
+            new("Routing", Icons.Material.Filled.AltRoute, Policies.RoutingView, "/routing"),
             new("Providers", Icons.Material.Filled.Cloud, Policies.ProvidersView, "/providers"),
             new("Prices", Icons.Material.Filled.Sell, Policies.PricesView, "/prices"),
         ]),

@@ -45,7 +45,7 @@ public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, I
         var record = call.Record;
         record.LatencyMs = (int)call.Elapsed.TotalMilliseconds;
         if (call.DowngradedTo is { } cheaper)
-            record.RouteReason = GatewayCall.Truncate($"budget spent, downgraded to '{cheaper}': {record.RouteReason}", 300);
+            record.RouteReason = GatewayCall.Truncate($"budget spent, downgraded to '{cheaper}': {record.RouteReason}", CallText.RouteReasonMax);
         if (metered is { } m)
         {
             record.InputTokens = m.Usage.InputTokens;

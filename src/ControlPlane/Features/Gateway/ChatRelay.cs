@@ -4,6 +4,7 @@ using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
 using ControlPlane.Features.Limits;
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Routing;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Gateway;
@@ -13,7 +14,7 @@ namespace ControlPlane.Features.Gateway;
 /// retries and failover, meter, settle. The key was checked by <see cref="GatewayKeyHandler"/> before this runs.
 /// </summary>
 public sealed partial class ChatRelay(
-    GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallSettlement settle, StreamRelay streams,
+    RouteSelector routes, ProviderClients clients, ISpendGuard spend, CallSettlement settle, StreamRelay streams,
     CallLimiter limits, IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
 {
     public const string DryRunHeader = "X-ControlPlane-Dry-Run";
@@ -87,7 +88,7 @@ public sealed partial class ChatRelay(
         }
 
         long CountText(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => InputMeasure.TextTokens(body.Span, tokenizer);
-        var (plan, refusal) = Router.Plan(catalog.Current, info, ModelKinds.Chat, options.Value, counter: CountText);
+        var (plan, refusal) = routes.Plan(http, call, info, body.Span, ModelKinds.Chat, CountText);
         if (refusal is not null)
         {
             await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
@@ -97,7 +98,7 @@ public sealed partial class ChatRelay(
         {
             await DryRun.WriteAsync(http, call, info, plan!);
             record.Status = 200;
-            record.RouteReason = GatewayCall.Truncate("dry run: " + plan!.Reason, 300);
+            record.RouteReason = GatewayCall.Truncate("dry run: " + plan!.Reason, CallText.RouteReasonMax);
             return;
         }
 
@@ -106,7 +107,7 @@ public sealed partial class ChatRelay(
         if (holdRefused?.DowngradeTo is { } cheaper && cheaper != info.Model)
         {
             // The wallet's policy sends calls to a cheaper alias once its money is gone.
-            var (downgraded, _) = Router.Plan(catalog.Current, info with { Model = cheaper }, ModelKinds.Chat, options.Value, counter: CountText);
+            var (downgraded, _) = routes.Plan(http, call, info with { Model = cheaper }, body.Span, ModelKinds.Chat, CountText);
             if (downgraded is not null)
             {
                 (hold, holdRefused) = await spend.HoldAsync(call.Key!, downgraded.WorstCaseCost, http.RequestAborted);
@@ -144,7 +145,7 @@ public sealed partial class ChatRelay(
             record.ProviderId = provider.Id;
             record.ProviderName = provider.Name;
             record.ModelServed = target.UpstreamModel;
-            record.RouteReason = GatewayCall.Truncate(plan.ReasonFor(i, failovers), 300);
+            record.RouteReason = GatewayCall.Truncate(plan.ReasonFor(i, failovers), CallText.RouteReasonMax);
             var attempts = new ProviderAttempts();
             SendOutcome outcome;
             try

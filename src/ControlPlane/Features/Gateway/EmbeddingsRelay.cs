@@ -7,6 +7,7 @@ using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
 using ControlPlane.Features.Limits;
 using ControlPlane.Features.Metering;
+using ControlPlane.Features.Routing;
 using Microsoft.Extensions.Options;
 
 namespace ControlPlane.Features.Gateway;
@@ -16,7 +17,7 @@ namespace ControlPlane.Features.Gateway;
 /// output tokens; the input is metered from the provider's <c>usage.prompt_tokens</c>. Refusals, failures and
 /// settlement are the chat relay's (GatewayErrors, CallSettlement), so both doors behave alike.
 /// </summary>
-public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clients, ISpendGuard spend, CallSettlement settle, CallLimiter limits, IOptions<GatewayOptions> options)
+public sealed class EmbeddingsRelay(RouteSelector routes, ProviderClients clients, ISpendGuard spend, CallSettlement settle, CallLimiter limits, IOptions<GatewayOptions> options)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -75,7 +76,7 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
             await limited.RefuseAsync(http, call);
             return;
         }
-        var (plan, refusal) = Router.Plan(catalog.Current, info with { MaxOutputTokens = 0 }, ModelKinds.Embedding, options.Value);
+        var (plan, refusal) = routes.Plan(http, call, info with { MaxOutputTokens = 0 }, body.Span, ModelKinds.Embedding);
         if (refusal is not null)
         {
             await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
@@ -101,7 +102,7 @@ public sealed class EmbeddingsRelay(GatewayCatalog catalog, ProviderClients clie
         record.ProviderId = target.Provider.Id;
         record.ProviderName = target.Provider.Name;
         record.ModelServed = target.UpstreamModel;
-        record.RouteReason = plan.Reason;
+        record.RouteReason = GatewayCall.Truncate(plan.Reason, CallText.RouteReasonMax);
         using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         total.CancelAfter(target.Provider.TotalTimeout);
         var attempts = new ProviderAttempts();

@@ -19,11 +19,26 @@ public sealed record RoutePlan(string Alias, IReadOnlyList<(RouteTarget Target, 
     /// <summary>Providers of the alias left out because the health poller found them down (another target was up).</summary>
     public IReadOnlyList<string> SkippedDown { get; init; } = [];
 
-    public string Reason => $"alias '{Alias}' → {Describe(0)}" + (Targets.Count > 1 ? $" ({Targets.Count - 1} fallback{(Targets.Count > 2 ? "s" : "")})" : "")
-        + (SkippedDown.Count > 0 ? $" (skipped {string.Join(", ", SkippedDown)}: down)" : "");
+    /// <summary>The routing rule that chose the targets, e.g. "rule 3 'batch→cheap' matched tags=batch" (null: the alias's own chain).</summary>
+    public string? Decision { get; init; }
+
+    /// <summary>Why the first target was picked, e.g. "weight 70 %" (with a <see cref="Decision"/>).</summary>
+    public string? PickNote { get; init; }
+
+    /// <summary>The region lock the targets were held to, e.g. "region lock eu (team 'Platform')".</summary>
+    public string? Residency { get; init; }
+
+    public string Reason => (Decision is null
+            ? $"alias '{Alias}' → {Describe(0)}"
+            : $"{Decision}; picked {Describe(0)}" + (PickNote is null ? "" : $" ({PickNote})"))
+        + (Targets.Count > 1 ? $" ({Targets.Count - 1} fallback{(Targets.Count > 2 ? "s" : "")})" : "")
+        + (SkippedDown.Count > 0 ? $" (skipped {string.Join(", ", SkippedDown)}: down)" : "")
+        + (Residency is null ? "" : $"; {Residency}");
 
     public string ReasonFor(int index, IReadOnlyList<string> failedOver) =>
-        index == 0 ? Reason : $"alias '{Alias}' → {Describe(index)} after failover ({string.Join("; ", failedOver)})";
+        index == 0 ? Reason
+        : (Decision is null ? $"alias '{Alias}' → {Describe(index)}" : $"{Decision}; picked {Describe(index)}")
+            + $" after failover ({string.Join("; ", failedOver)})" + (Residency is null ? "" : $"; {Residency}");
 
     private string Describe(int i) => $"{Targets[i].Target.Provider.Name}/{Targets[i].Target.UpstreamModel}";
 }
@@ -32,7 +47,7 @@ public sealed record RouteRefusal(WireError Error, string ErrorClass);
 
 /// <summary>
 /// Picks the targets for a call from the catalogue: the alias's targets in priority order, without unpriced ones
-/// unless the admin allowed those. Routing rules and experiments will sit in front of this.
+/// unless the admin allowed those. Routing rules (Features/Routing, <c>RouteSelector</c>) sit in front of this.
 /// </summary>
 public static class Router
 {
@@ -52,9 +67,18 @@ public static class Router
                 : $"'{info.Model}' is a chat model; send it to /v1/chat/completions.", "wrong_model_kind", "model_not_supported");
         if (entry.Targets.Count == 0)
             return Refuse(503, "overloaded_error", $"No enabled provider serves '{info.Model}' right now; an admin can enable one on the Providers page.", "no_provider", "no_provider");
+        return PlanTargets(catalog, entry.Alias, entry.Targets, info, options, now, counter);
+    }
 
-        var targets = new List<(RouteTarget, PriceRate?)>(entry.Targets.Count);
-        foreach (var target in entry.Targets)
+    /// <summary>
+    /// The plan over given targets (the alias's chain, or what a routing rule chose): priced, without unpriced ones unless
+    /// allowed, without providers that are down while another is up, with the hold.
+    /// </summary>
+    public static (RoutePlan? Plan, RouteRefusal? Refusal) PlanTargets(GatewayCatalog.Snapshot catalog, string alias, IReadOnlyList<RouteTarget> chosen, RequestInfo info,
+        GatewayOptions options, DateTime now, InputBound.TextTokenCounter? counter)
+    {
+        var targets = new List<(RouteTarget, PriceRate?)>(chosen.Count);
+        foreach (var target in chosen)
         {
             if (catalog.Prices.TryGetRate(target.Provider.Id, target.UpstreamModel, now, out var rate)) targets.Add((target, rate));
             else if (options.UnpricedModels == UnpricedModelPolicy.AllowAndFlag) targets.Add((target, null));
@@ -74,7 +98,7 @@ public static class Router
             inputBound = Math.Max(inputBound, input);
             if (rate is not null) worstCase = Math.Max(worstCase, rate.WorstCaseOf(input, maxOutput * choices, cacheWrites: target.Provider.Kind == ProviderKinds.Anthropic));
         }
-        return (new RoutePlan(entry.Alias, targets, worstCase, maxOutput) { InputTokensBound = inputBound, Choices = choices, SkippedDown = skipped }, null);
+        return (new RoutePlan(alias, targets, worstCase, maxOutput) { InputTokensBound = inputBound, Choices = choices, SkippedDown = skipped }, null);
     }
 
     /// <summary>
@@ -103,6 +127,6 @@ public static class Router
         };
     }
 
-    private static (RoutePlan?, RouteRefusal?) Refuse(int status, string type, string message, string errorClass, string code) =>
+    internal static (RoutePlan?, RouteRefusal?) Refuse(int status, string type, string message, string errorClass, string code) =>
         (null, new RouteRefusal(new WireError(status, type, message, Param: "model", Code: code), errorClass));
 }

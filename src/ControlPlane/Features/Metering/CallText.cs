@@ -11,7 +11,7 @@ namespace ControlPlane.Features.Metering;
 public static class CallText
 {
     /// <summary>Column caps of <see cref="CallRecord"/> (its EF configuration uses the same numbers).</summary>
-    public const int CallerMax = 200, EndUserMax = 200, ModelMax = 200, ProviderNameMax = 100, RouteReasonMax = 300, ErrorClassMax = 40, EndpointMax = 16;
+    public const int CallerMax = 200, EndUserMax = 200, ModelMax = 200, ProviderNameMax = 100, RouteReasonMax = 1000, ErrorClassMax = 40, EndpointMax = 16;
 
     private const char Replacement = '\uFFFD';
     private static readonly SearchValues<char> Unstorable = SearchValues.Create("\0" + string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)));

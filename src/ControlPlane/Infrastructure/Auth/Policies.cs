@@ -34,6 +34,8 @@ public static class Policies
     public const string JobsView = nameof(JobsView);
     public const string JobsManage = nameof(JobsManage);
     public const string PromptsView = nameof(PromptsView);
+    public const string RoutingView = nameof(RoutingView);
+    public const string RoutingManage = nameof(RoutingManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -89,6 +91,9 @@ public static class Policies
         // The prompt registry: everyone reads the prompts of the teams they may see (and shared ones); PromptService lets
         // the owner team's lead and the admins change them.
         [PromptsView] = [.. Roles.All],
+        // Routing rules and region locks decide where every call's data goes: the admins change them, the auditor reads.
+        [RoutingView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        [RoutingManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)

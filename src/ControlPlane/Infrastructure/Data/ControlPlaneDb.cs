@@ -48,6 +48,8 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<PromptVersion> PromptVersions => Set<PromptVersion>();
     public DbSet<PromptLabel> PromptLabels => Set<PromptLabel>();
     public DbSet<PromptLabelMove> PromptLabelMoves => Set<PromptLabelMove>();
+    public DbSet<Features.Routing.RoutingRule> RoutingRules => Set<Features.Routing.RoutingRule>();
+    public DbSet<Features.Routing.RegionLock> RegionLocks => Set<Features.Routing.RegionLock>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -35,6 +35,17 @@ public sealed class ModelTarget
     /// <summary>The provider's own model name (for Azure OpenAI, the deployment name).</summary>
     public required string UpstreamModel { get; set; }
     public int Priority { get; set; }
+
+    // The capability registry (Features/Routing reads it): null context, tools or vision inherit the alias's value;
+    // null self-hosted is derived from the provider's address (see TargetCapabilities.Derive).
+    public int? ContextWindow { get; set; }
+    public bool? SupportsTools { get; set; }
+    public bool? SupportsVision { get; set; }
+    public bool JsonMode { get; set; } = true;
+    public bool StreamingUsage { get; set; } = true;
+    /// <summary>Where the provider processes the data, free text such as <c>eu</c> or <c>us</c>; null: not stated (outside every region lock).</summary>
+    public string? Region { get; set; }
+    public bool? SelfHosted { get; set; }
 }
 
 internal sealed class CatalogModelConfiguration : IEntityTypeConfiguration<CatalogModel>
@@ -56,6 +67,9 @@ internal sealed class ModelTargetConfiguration : IEntityTypeConfiguration<ModelT
         target.ToTable("model_targets");
         target.HasKey(t => t.Id);
         target.Property(t => t.UpstreamModel).HasMaxLength(200);
+        target.Property(t => t.Region).HasMaxLength(32);
+        target.Property(t => t.JsonMode).HasDefaultValue(true).ValueGeneratedNever(); // false must be stored as false
+        target.Property(t => t.StreamingUsage).HasDefaultValue(true).ValueGeneratedNever();
         target.HasIndex(t => new { t.ModelId, t.Priority });
         target.HasIndex(t => t.ProviderId);
         target.HasOne<CatalogModel>().WithMany().HasForeignKey(t => t.ModelId).OnDelete(DeleteBehavior.Cascade);

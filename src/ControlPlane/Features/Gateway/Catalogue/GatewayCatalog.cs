@@ -22,7 +22,11 @@ public sealed record ProviderEndpoint(
 }
 
 /// <summary>One way to serve an alias: a provider and its model name there.</summary>
-public sealed record RouteTarget(ProviderEndpoint Provider, string UpstreamModel);
+public sealed record RouteTarget(ProviderEndpoint Provider, string UpstreamModel)
+{
+    /// <summary>What this target can do (the capability registry); routing rules and data residency read it.</summary>
+    public TargetCapabilities Capabilities { get; init; } = TargetCapabilities.Unstated;
+}
 
 /// <summary>An alias callers may ask for, and its targets in failover order (enabled providers only).</summary>
 public sealed record CatalogEntry(string Alias, string Kind, int ContextWindow, bool SupportsTools, bool SupportsVision, IReadOnlyList<RouteTarget> Targets);
@@ -71,7 +75,7 @@ public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, 
         var entries = models.ToDictionary(m => m.Alias, m => new CatalogEntry(
             m.Alias, m.Kind, m.ContextWindow, m.SupportsTools, m.SupportsVision,
             [.. targets[m.Id].OrderBy(t => t.Priority).Where(t => providers.ContainsKey(t.ProviderId))
-                .Select(t => new RouteTarget(providers[t.ProviderId], t.UpstreamModel))]), StringComparer.Ordinal);
+                .Select(t => new RouteTarget(providers[t.ProviderId], t.UpstreamModel) { Capabilities = TargetCapabilities.Of(m, t, providers[t.ProviderId]) })]), StringComparer.Ordinal);
         lock (_swap) _current = new Snapshot(entries, new PriceBook(prices)) { Down = _down };
     }
 
