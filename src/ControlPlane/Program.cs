@@ -1,4 +1,5 @@
 using ControlPlane.Components;
+using ControlPlane.Features.AdminTokens;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.Digests;
@@ -18,6 +19,7 @@ using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Api;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
@@ -35,6 +37,7 @@ builder.AddEventBus();
 builder.AddAlerts();
 builder.AddClusterBus();
 builder.AddAuth();
+builder.AddAdminTokens();
 builder.AddAudit();
 builder.AddTeams();
 builder.AddProjects();
@@ -53,6 +56,7 @@ builder.AddFinOps();
 builder.AddReconciliation();
 builder.AddDemoData();
 builder.AddJobs();
+builder.AddManagementApi();
 builder.AddShell();
 
 var app = builder.Build();
@@ -75,6 +79,7 @@ app.MapCallEndpoints();
 app.MapScimEndpoints();
 app.MapSlackEndpoints();
 app.MapAuditEndpoints();
+app.MapManagementApi();
 app.MapJobsDashboard();
 app.MapShell();
 

@@ -21,6 +21,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Gateway.Providers", "ControlPlane.Features.Gateway.Catalogue", "ControlPlane.Features.SignInSettings",
         "ControlPlane.Features.Transfers", "ControlPlane.Features.Notifications",
         "ControlPlane.Features.Digests", "ControlPlane.Features.FinOps",
+        "ControlPlane.Features.AdminTokens",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -39,6 +40,9 @@ public static class AuditCoverageTable
         ["KeyService.CreateAsync(Actor, Guid, String, DateTime?, Guid?, CancellationToken)"] = "key.created",
         ["KeyService.RevokeAsync(Actor, Guid, CancellationToken)"] = "key.revoked",
         ["KeyService.RevokeByPrefixAsync(Actor, String, CancellationToken)"] = "key.revoked",
+        ["KeyService.RotateAsync(Actor, Guid, TimeSpan, CancellationToken)"] = "key.rotated",
+        ["AdminTokenService.CreateAsync(Actor, AdminTokenForm, CancellationToken)"] = "admin_token.created",
+        ["AdminTokenService.RevokeAsync(Actor, Guid, CancellationToken)"] = "admin_token.revoked",
         ["KeyLimitsService.SetAsync(Actor, Guid, Int32?, Int32?, Int32?, CancellationToken)"] = "key.limits",
         ["WalletService.SaveAsync(Actor, String, Guid, WalletForm, CancellationToken)"] = "wallet.",
         ["PriceBookService.AddAsync(Actor, PriceForm, CancellationToken)"] = "price.added",
@@ -113,5 +117,7 @@ public static class AuditCoverageTable
         "ChargebackExports.MayManage(Actor)",
         "ChargebackExports.SchedulesAsync(Actor, CancellationToken)",
         "ChargebackExports.RunsAsync(Actor, Int32, CancellationToken)",
+        "AdminTokenService.MayManage(Actor)",
+        "AdminTokenService.ListAsync(Actor, CancellationToken)",
     };
 }

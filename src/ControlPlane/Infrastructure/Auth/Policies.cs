@@ -33,6 +33,13 @@ public static class Policies
     public const string ReconciliationView = nameof(ReconciliationView);
     public const string JobsView = nameof(JobsView);
     public const string JobsManage = nameof(JobsManage);
+    public const string ApiTokensManage = nameof(ApiTokensManage);
+
+    /// <summary>Admin tokens for the management API (Features/AdminTokens): same policies as the cookie, this scheme.</summary>
+    public const string AdminTokenScheme = "AdminToken";
+    public const string AdminTokenClaim = "cp:admin_token";
+    /// <summary>A team an admin token is limited to (one claim per team); see <see cref="Actor.TeamLimit"/>.</summary>
+    public const string TeamLimitClaim = "cp:team";
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -85,6 +92,8 @@ public static class Policies
         // Background jobs (the Hangfire dashboard at /jobs): the admins run them; the auditor looks, read-only.
         [JobsView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         [JobsManage] = [Roles.Owner, Roles.Admin],
+        // Admin tokens for the management API: the admins make them, never with more rights than their own.
+        [ApiTokensManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)
