@@ -55,9 +55,12 @@ public sealed class OpenApiDocumentTests(SqliteApp fixture) : IClassFixture<Sqli
     [Fact]
     public async Task The_reference_page_serves_without_a_sign_in()
     {
-        using var client = fixture.App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        // It redirects to its own address with a trailing slash (its assets are relative), never to the sign-in page.
+        using var client = fixture.App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = true });
         var response = await client.GetAsync("/api/reference");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("/api/reference", response.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/reference/scalar.js")).StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("/openapi/v1.json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }

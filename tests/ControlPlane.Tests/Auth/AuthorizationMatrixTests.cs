@@ -141,6 +141,9 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         // The API's description and its reference page: no data, open to generators and CI.
         ["/openapi/{documentName}.json"] = [Anonymous],
         ["/api/reference/{documentName?}"] = [Anonymous],
+        ["/api/reference/scalar.js"] = [Anonymous],
+        ["/api/reference/scalar.aspnetcore.js"] = [Anonymous],
+        ["/api/reference/favicon.svg"] = [Anonymous],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>

@@ -8,7 +8,7 @@ namespace ControlPlane.Features.Keys;
 public static class KeysApi
 {
     public sealed record KeyJson(Guid Id, string Name, string Prefix, Guid TeamId, string TeamPath, DateTime CreatedAt, string CreatedBy,
-        DateTime? ExpiresAt, DateTime? RevokedAt, ApiKeyStatus Status, int? RequestsPerMinute, int? TokensPerMinute, int? CallerCeilingCalls);
+        DateTime? ExpiresAt, DateTime? RevokedAt, string Status, int? RequestsPerMinute, int? TokensPerMinute, int? CallerCeilingCalls);
 
     /// <summary>A key just made, with its secret: shown this once (an Idempotency-Key replay shows it again, for a day).</summary>
     public sealed record CreatedKeyJson(KeyJson Key, string Secret);
@@ -96,7 +96,7 @@ public static class KeysApi
 
     private static async Task<List<KeyJson>> VisibleAsync(HttpContext http, KeyService keys, CancellationToken ct) =>
         [.. (await keys.ListAsync(ManagementApi.ActorOf(http), ct: ct)).Select(k => new KeyJson(k.Id, k.Name, k.Prefix, k.TeamId, k.TeamPath, k.CreatedAt, k.CreatedBy,
-            k.ExpiresAt, k.RevokedAt, k.Status, k.RequestsPerMinute, k.TokensPerMinute, k.CallerCeilingCalls))];
+            k.ExpiresAt, k.RevokedAt, k.Status.ToString(), k.RequestsPerMinute, k.TokensPerMinute, k.CallerCeilingCalls))];
 
     private static ProblemHttpResult NoKey(Guid id) => ApiProblem.NotFound($"There is no key {id} that you may see.");
 }
