@@ -1,4 +1,5 @@
 using ControlPlane.Components;
+using ControlPlane.Features.AdminTokens;
 using ControlPlane.Features.Audit;
 using ControlPlane.Features.Demo;
 using ControlPlane.Features.Digests;
@@ -20,6 +21,7 @@ using ControlPlane.Features.Teams;
 using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure;
+using ControlPlane.Infrastructure.Api;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
@@ -37,6 +39,7 @@ builder.AddEventBus();
 builder.AddAlerts();
 builder.AddClusterBus();
 builder.AddAuth();
+builder.AddAdminTokens();
 builder.AddAudit();
 builder.AddTeams();
 builder.AddProjects();
@@ -57,6 +60,7 @@ builder.AddReconciliation();
 builder.AddPrompts();
 builder.AddDemoData();
 builder.AddJobs();
+builder.AddManagementApi();
 builder.AddShell();
 
 var app = builder.Build();
@@ -80,6 +84,7 @@ app.MapScimEndpoints();
 app.MapSlackEndpoints();
 app.MapAuditEndpoints();
 app.MapPromptsEndpoints();
+app.MapManagementApi();
 app.MapJobsDashboard();
 app.MapShell();
 

@@ -23,6 +23,7 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Digests", "ControlPlane.Features.FinOps",
         "ControlPlane.Features.Prompts",
         "ControlPlane.Features.Routing",
+        "ControlPlane.Features.AdminTokens",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
@@ -41,6 +42,9 @@ public static class AuditCoverageTable
         ["KeyService.CreateAsync(Actor, Guid, String, DateTime?, Guid?, CancellationToken)"] = "key.created",
         ["KeyService.RevokeAsync(Actor, Guid, CancellationToken)"] = "key.revoked",
         ["KeyService.RevokeByPrefixAsync(Actor, String, CancellationToken)"] = "key.revoked",
+        ["KeyService.RotateAsync(Actor, Guid, TimeSpan, CancellationToken)"] = "key.rotated",
+        ["AdminTokenService.CreateAsync(Actor, AdminTokenForm, CancellationToken)"] = "admin_token.created",
+        ["AdminTokenService.RevokeAsync(Actor, Guid, CancellationToken)"] = "admin_token.revoked",
         ["KeyLimitsService.SetAsync(Actor, Guid, Int32?, Int32?, Int32?, CancellationToken)"] = "key.limits",
         ["WalletService.SaveAsync(Actor, String, Guid, WalletForm, CancellationToken)"] = "wallet.",
         ["PriceBookService.AddAsync(Actor, PriceForm, CancellationToken)"] = "price.added",
@@ -134,5 +138,7 @@ public static class AuditCoverageTable
         "ChargebackExports.MayManage(Actor)",
         "ChargebackExports.SchedulesAsync(Actor, CancellationToken)",
         "ChargebackExports.RunsAsync(Actor, Int32, CancellationToken)",
+        "AdminTokenService.MayManage(Actor)",
+        "AdminTokenService.ListAsync(Actor, CancellationToken)",
     };
 }

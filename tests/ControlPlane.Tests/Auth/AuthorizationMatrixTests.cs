@@ -103,10 +103,56 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/prompts"] = Everyone,
         ["/prompts/{Id:guid}"] = Everyone,
         ["/prompts/export.json"] = Everyone,
+        // The management API (Infrastructure/Api): the pages' policies; a method is named where it differs from GET's.
+        ["/settings/api-tokens"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/teams"] = Everyone,
+        ["POST /api/v1/teams"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/teams/{id:guid}"] = Everyone,
+        ["PATCH /api/v1/teams/{id:guid}"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/teams/{id:guid}/members"] = Everyone,
+        ["POST /api/v1/teams/{id:guid}/members"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/teams/{id:guid}/members/{userId:guid}"] = Everyone,
+        ["DELETE /api/v1/teams/{id:guid}/members/{userId:guid}"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/teams/{teamId:guid}/projects"] = Everyone,
+        ["POST /api/v1/teams/{teamId:guid}/projects"] = Everyone, // ProjectService: whoever manages the team
+        ["/api/v1/projects/{id:guid}"] = Everyone,
+        ["/api/v1/keys"] = Everyone,
+        ["POST /api/v1/keys"] = [Roles.Owner, Roles.Admin, Roles.TeamLead],
+        ["/api/v1/keys/{id:guid}"] = Everyone,
+        ["DELETE /api/v1/keys/{id:guid}"] = [Roles.Owner, Roles.Admin, Roles.TeamLead],
+        ["POST /api/v1/keys/{id:guid}/rotate"] = [Roles.Owner, Roles.Admin, Roles.TeamLead],
+        ["/api/v1/wallets"] = Everyone,
+        ["POST /api/v1/wallets"] = Everyone, // WalletService: Owner and FinanceAdmin
+        ["/api/v1/wallets/{id:guid}"] = Everyone,
+        ["PUT /api/v1/wallets/{id:guid}"] = Everyone, // WalletService: Owner and FinanceAdmin
+        ["/api/v1/transfers"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        ["POST /api/v1/transfers"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        ["/api/v1/transfers/{id:guid}"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        ["POST /api/v1/transfers/{id:guid}/approve"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        ["POST /api/v1/transfers/{id:guid}/reject"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.TeamLead, Roles.Auditor],
+        ["/api/v1/admin-tokens"] = [Roles.Owner, Roles.Admin],
+        ["POST /api/v1/admin-tokens"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/admin-tokens/{id:guid}"] = [Roles.Owner, Roles.Admin],
+        ["DELETE /api/v1/admin-tokens/{id:guid}"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/providers"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["POST /api/v1/providers"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/providers/{id:guid}"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["PUT /api/v1/providers/{id:guid}"] = [Roles.Owner, Roles.Admin],
+        ["POST /api/v1/providers/{id:guid}/test"] = [Roles.Owner, Roles.Admin],
+        ["/api/v1/prices"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        ["POST /api/v1/prices"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
+        ["/api/v1/audit"] = [Roles.Owner, Roles.Admin, Roles.Auditor],
+        ["/api/v1/chargeback"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin, Roles.Auditor],
+        // The API's description and its reference page: no data, open to generators and CI.
+        ["/openapi/{documentName}.json"] = [Anonymous],
+        ["/api/reference/{documentName?}"] = [Anonymous],
+        ["/api/reference/scalar.js"] = [Anonymous],
+        ["/api/reference/scalar.aspnetcore.js"] = [Anonymous],
+        ["/api/reference/favicon.svg"] = [Anonymous],
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs", "/prompts", "/prompts/export.json", "/routing"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs", "/prompts", "/prompts/export.json", "/routing", "/settings/api-tokens", "/api/v1/teams", "/api/v1/keys", "/api/v1/wallets", "/api/v1/transfers", "/api/v1/admin-tokens", "/api/v1/providers", "/api/v1/prices", "/api/v1/audit?action=key.", "/api/v1/chargeback?from=2026-11-01&to=2026-11-30"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 
@@ -119,12 +165,12 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         var endpoints = services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => !IsStaticAsset(e.RoutePattern.RawText!)).ToList();
 
-        var routes = endpoints.Select(e => Normalize(e.RoutePattern.RawText!)).Distinct().Order().ToList();
+        var routes = endpoints.Select(KeyOf).Distinct().Order().ToList();
         Assert.Equal(Matrix.Keys.Order(), routes);
 
         foreach (var endpoint in endpoints)
         {
-            var route = Normalize(endpoint.RoutePattern.RawText!);
+            var route = KeyOf(endpoint);
             var admitted = await AdmittedAsync(endpoint, policies, authorization);
             Assert.True(Matrix[route].SequenceEqual(admitted), $"{route} admits [{string.Join(", ", admitted)}], the matrix says [{string.Join(", ", Matrix[route])}]");
         }
@@ -177,6 +223,8 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
             var admitted = Matrix[RouteOf(route)].Contains(Anonymous) || Matrix[RouteOf(route)].Contains(role);
             if (admitted)
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {route} as {role} answered {(int)response.StatusCode}");
+            else if (route.StartsWith("/api/", StringComparison.Ordinal))
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"GET {route} as {role} answered {(int)response.StatusCode}"); // an API answers 403, never a page
             else
             {
                 Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"GET {route} as {role} answered {(int)response.StatusCode}");
@@ -237,4 +285,12 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     }
 
     private static string Normalize(string pattern) => "/" + pattern.Trim('/');
+
+    /// <summary>The matrix's key of an endpoint: its route, and on the management API its method too where it is not GET.</summary>
+    private static string KeyOf(RouteEndpoint endpoint)
+    {
+        var route = Normalize(endpoint.RoutePattern.RawText!);
+        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
+        return route.StartsWith("/api/v1/", StringComparison.Ordinal) && methods.Count == 1 && methods[0] != HttpMethods.Get ? $"{methods[0]} {route}" : route;
+    }
 }

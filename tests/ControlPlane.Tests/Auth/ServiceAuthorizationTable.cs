@@ -1,3 +1,4 @@
+using ControlPlane.Features.AdminTokens;
 using ControlPlane.Features.CallStats;
 using ControlPlane.Features.Digests;
 using ControlPlane.Features.FinOps;
@@ -20,6 +21,7 @@ using ControlPlane.Features.Transfers;
 using ControlPlane.Features.Wallets;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Tests.Prompts;
+using ControlPlane.Tests.Teams;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlPlane.Tests.Auth;
@@ -123,6 +125,31 @@ public static class ServiceAuthorizationTable
                 var key = await p.NewPlatformKeyAsync();
                 return await p.Use<KeyService, bool>(async s => (await s.RevokeByPrefixAsync(a, key.Prefix)).Succeeded);
             }),
+        ["KeyService.RotateAsync(Actor, Guid, TimeSpan, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
+            async (p, a) =>
+            {
+                var key = await p.NewPlatformKeyAsync();
+                return await p.Use<KeyService, bool>(async s => (await s.RotateAsync(a, key.Id, TimeSpan.FromMinutes(5))).Succeeded);
+            }),
+        // Admin tokens (management API): Owner and Admin make, list and revoke them (an Admin only their own).
+        ["AdminTokenService.MayManage(Actor)"] = new(ServiceRoles.OwnerAndAdmin, (_, a) => Task.FromResult(AdminTokenService.MayManage(a))),
+        ["AdminTokenService.CreateAsync(Actor, AdminTokenForm, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<AdminTokenService, bool>(async s => (await s.CreateAsync(a, new AdminTokenForm { Name = ServiceProbe.Unique("walk"), Role = ControlPlane.Features.People.Roles.Auditor })).Succeeded)),
+        ["AdminTokenService.ListAsync(Actor, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<AdminTokenService, bool>(async s =>
+            {
+                await s.CreateAsync(a, new AdminTokenForm { Name = ServiceProbe.Unique("walk"), Role = ControlPlane.Features.People.Roles.Auditor });
+                return (await s.ListAsync(a)).Count > 0;
+            })),
+        ["AdminTokenService.RevokeAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            (p, a) => p.Use<AdminTokenService, bool>(async s =>
+            {
+                // Made by the actor where they may (an Admin revokes only their own), else by the Owner.
+                var creator = AdminTokenService.MayManage(a) ? a : await p.App.ActorAsync(ServiceRoles.People[ServiceRoles.Owner]);
+                var made = await s.CreateAsync(creator, new AdminTokenForm { Name = ServiceProbe.Unique("walk"), Role = ControlPlane.Features.People.Roles.Auditor });
+                Assert.True(made.Succeeded, made.Error);
+                return (await s.RevokeAsync(a, made.Value!.Token.Id)).Succeeded;
+            })),
         // Tightening only: a lead may always make a key of their team safer (lifting is KeyLimitsServiceTests' business).
         ["KeyLimitsService.SetAsync(Actor, Guid, Int32?, Int32?, Int32?, CancellationToken)"] = new(ServiceRoles.ManageTheTeam,
             async (p, a) =>

@@ -100,6 +100,7 @@ public sealed class ShellComponentTests(DashboardApp app) : DashboardContext(app
     [InlineData("providers/openai?tab=models", new[] { "Gateway", "Providers" })]
     [InlineData("/prices#top", new[] { "Gateway", "Prices" })]
     [InlineData("/teams/0c1d", new[] { "Teams" })]
+    [InlineData("/settings/api-tokens", new[] { "API tokens" })]
     [InlineData("/sign-in", new string[0])]
     [InlineData("/keysmith", new string[0])]
     public void The_breadcrumb_trail_comes_from_the_nav_structure(string path, string[] trail) =>

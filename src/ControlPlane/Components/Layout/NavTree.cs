@@ -37,6 +37,7 @@ public static class NavTree
         new("Audit", Icons.Material.Filled.Policy, Policies.AuditView, "/audit"),
         new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),
         new("Sign-in settings", Icons.Material.Filled.Fingerprint, Policies.SignInSettings, "/settings/sign-in"),
+        new("API tokens", Icons.Material.Filled.VpnKey, Policies.ApiTokensManage, "/settings/api-tokens"),
         new("Notifications", Icons.Material.Filled.NotificationsActive, Policies.NotificationsManage, "/notifications"),
         new("My digest", Icons.Material.Filled.MarkEmailUnread, Policies.SignedIn, "/digests"),
         new("FinOps exports", Icons.Material.Filled.RequestQuote, Policies.FinOps, "/finops"),

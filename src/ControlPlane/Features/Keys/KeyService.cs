@@ -71,6 +71,39 @@ public sealed class KeyService(IDbContextFactory<ControlPlaneDb> dbFactory, Team
         return new CreatedKey(key, plaintext);
     }
 
+    /// <summary>The longest a rotated key keeps working beside its replacement.</summary>
+    public static readonly TimeSpan LongestGrace = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Replaces a key with a new one for the same team, project, name and limits; the old key keeps working for
+    /// <paramref name="grace"/> (it then expires), so callers can move to the new one without an outage.
+    /// </summary>
+    public async Task<Outcome<CreatedKey>> RotateAsync(Actor actor, Guid keyId, TimeSpan grace, CancellationToken ct = default)
+    {
+        if (grace < TimeSpan.Zero || grace > LongestGrace) return Outcome.Fail<CreatedKey>($"The grace period is between 0 and {LongestGrace.TotalDays:0} days.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var old = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, ct);
+        if (old is null) return Outcome.Fail<CreatedKey>("No key matches.");
+        if (!(await teams.ManagedByAsync(actor, ct)).Includes(old.TeamId))
+            return Outcome.Fail<CreatedKey>("You can rotate keys only of teams you manage.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (old.StatusAt(now) != ApiKeyStatus.Active) return Outcome.Fail<CreatedKey>($"{old.Prefix}… is {old.StatusAt(now).ToString().ToLowerInvariant()} already: create a new key instead.");
+
+        var plaintext = KeySecret.NewPlaintext();
+        var key = new ApiKey
+        {
+            Id = Guid.NewGuid(), TeamId = old.TeamId, ProjectId = old.ProjectId, Name = old.Name, Prefix = KeySecret.PrefixOf(plaintext),
+            Hash = KeySecret.HashOf(plaintext), CreatedAt = now, CreatedBy = actor.Name, ExpiresAt = old.ExpiresAt,
+            RequestsPerMinute = old.RequestsPerMinute, TokensPerMinute = old.TokensPerMinute, CallerCeilingCalls = old.CallerCeilingCalls,
+        };
+        var until = now + grace;
+        if (old.ExpiresAt is not { } expiry || expiry > until) old.ExpiresAt = until;
+        db.ApiKeys.Add(key);
+        await audit.SaveAsync(db, actor.Name, "key.rotated", $"key:{old.Prefix}", $"'{old.Name}' replaced by {key.Prefix}…; the old key works until {old.ExpiresAt:yyyy-MM-dd HH:mm}Z", ct);
+        await KeysChangedAsync(ct);
+        return new CreatedKey(key, plaintext);
+    }
+
     public async Task<Outcome<ApiKey>> RevokeAsync(Actor actor, Guid keyId, CancellationToken ct = default) =>
         await RevokeWhereAsync(actor, k => k.Id == keyId, ct);
 

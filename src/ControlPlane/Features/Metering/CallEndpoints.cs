@@ -31,13 +31,15 @@ public static class CallEndpoints
             var page = await calls.PageAsync(Actor.From(http.User), view.ToFilter(clock.GetUtcNow().UtcDateTime), view.Sort, view.PageSize,
                 CallCursor.Parse(view.After), CallCursor.Parse(view.Before), ct);
             return TypedResults.Ok(new { rows = page.Rows, next = page.Next?.Token, previous = page.Previous?.Token });
-        }).RequireAuthorization(Policies.CallsView);
+        }).RequireAuthorization(Policies.CallsView).WithTags("Calls")
+            .WithSummary("One page of the call log the caller may see (the Requests page's filters and cursors: ?after=, ?before=, ?size=)");
 
         app.MapGet(ApiPath + "/totals", async (HttpContext http, CallQueries calls, TimeProvider clock, CancellationToken ct) =>
         {
             var view = CallView.Parse(http.Request.Query);
             return TypedResults.Ok(await calls.TotalsAsync(Actor.From(http.User), view.ToFilter(clock.GetUtcNow().UtcDateTime), ct));
-        }).RequireAuthorization(Policies.CallsView);
+        }).RequireAuthorization(Policies.CallsView).WithTags("Calls")
+            .WithSummary("Totals (calls, tokens, cost) of the call log view the caller may see");
         return app;
     }
 

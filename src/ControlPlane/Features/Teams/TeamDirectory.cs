@@ -17,13 +17,22 @@ public sealed class TeamDirectory(IDbContextFactory<ControlPlaneDb> dbFactory, A
 
     /// <summary>Teams the actor may see: org-wide roles see all; others see their teams and subteams.</summary>
     public async Task<TeamScope> VisibleToAsync(Actor actor, CancellationToken ct = default) =>
-        actor.IsOrgWide ? TeamScope.Everything : await MembershipScopeAsync(actor, leadOnly: false, ct);
+        await WithinLimitAsync(actor, actor.HasOrgWideRole ? TeamScope.Everything : await MembershipScopeAsync(actor, leadOnly: false, ct), ct);
 
     /// <summary>Teams whose keys the actor may manage: Owner and Admin all; a team lead the teams they lead.</summary>
     public async Task<TeamScope> ManagedByAsync(Actor actor, CancellationToken ct = default) =>
-        actor.CanManageAllTeams ? TeamScope.Everything
-        : actor.Role == Roles.TeamLead ? await MembershipScopeAsync(actor, leadOnly: true, ct)
-        : TeamScope.Of([]);
+        await WithinLimitAsync(actor, actor.ManagesAllTeamsByRole ? TeamScope.Everything
+            : actor.Role == Roles.TeamLead ? await MembershipScopeAsync(actor, leadOnly: true, ct)
+            : TeamScope.Of([]), ct);
+
+    /// <summary>An admin token limited to some teams reaches only those and their subteams (<see cref="Actor.TeamLimit"/>).</summary>
+    private async Task<TeamScope> WithinLimitAsync(Actor actor, TeamScope scope, CancellationToken ct)
+    {
+        if (actor.TeamLimit is not { } limit) return scope;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var all = await db.Teams.AsNoTracking().ToListAsync(ct);
+        return TeamScope.Of(TeamTree.WithDescendants(all, limit).Where(scope.Includes));
+    }
 
     private async Task<TeamScope> MembershipScopeAsync(Actor actor, bool leadOnly, CancellationToken ct)
     {

@@ -36,6 +36,13 @@ public static class Policies
     public const string PromptsView = nameof(PromptsView);
     public const string RoutingView = nameof(RoutingView);
     public const string RoutingManage = nameof(RoutingManage);
+    public const string ApiTokensManage = nameof(ApiTokensManage);
+
+    /// <summary>Admin tokens for the management API (Features/AdminTokens): same policies as the cookie, this scheme.</summary>
+    public const string AdminTokenScheme = "AdminToken";
+    public const string AdminTokenClaim = "cp:admin_token";
+    /// <summary>A team an admin token is limited to (one claim per team); see <see cref="Actor.TeamLimit"/>.</summary>
+    public const string TeamLimitClaim = "cp:team";
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -94,6 +101,8 @@ public static class Policies
         // Routing rules and region locks decide where every call's data goes: the admins change them, the auditor reads.
         [RoutingView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         [RoutingManage] = [Roles.Owner, Roles.Admin],
+        // Admin tokens for the management API: the admins make them, never with more rights than their own.
+        [ApiTokensManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)

@@ -50,6 +50,8 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<PromptLabelMove> PromptLabelMoves => Set<PromptLabelMove>();
     public DbSet<Features.Routing.RoutingRule> RoutingRules => Set<Features.Routing.RoutingRule>();
     public DbSet<Features.Routing.RegionLock> RegionLocks => Set<Features.Routing.RegionLock>();
+    public DbSet<Features.AdminTokens.AdminToken> AdminTokens => Set<Features.AdminTokens.AdminToken>();
+    public DbSet<Api.IdempotencyRecord> IdempotencyRecords => Set<Api.IdempotencyRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
