@@ -31,6 +31,7 @@ public static class NavTree
             new("Models", Icons.Material.Filled.ModelTraining, Policies.ModelsView, "/models"),
             new("Providers", Icons.Material.Filled.Cloud, Policies.ProvidersView, "/providers"),
             new("Prices", Icons.Material.Filled.Sell, Policies.PricesView, "/prices"),
+            new("Experiments", Icons.Material.Filled.Science, Policies.ExperimentsView, "/experiments"),
         ]),
         new("Audit", Icons.Material.Filled.Policy, Policies.AuditView, "/audit"),
         new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),

@@ -6,6 +6,7 @@ namespace ControlPlane.Features.Gateway;
 public sealed class RequestBody : IDisposable
 {
     private byte[]? _buffer;
+    private bool _pooled = true;
 
     private RequestBody(byte[]? buffer, int length, bool tooLarge, bool clientGone = false)
     {
@@ -18,7 +19,7 @@ public sealed class RequestBody : IDisposable
     /// <summary>The client went away (or broke the upload) before the body was complete.</summary>
     public bool ClientGone { get; }
 
-    public int Length { get; }
+    public int Length { get; private set; }
     public bool TooLarge { get; }
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
@@ -70,8 +71,17 @@ public sealed class RequestBody : IDisposable
         return bigger;
     }
 
+    /// <summary>The body from now on is <paramref name="rewritten"/> (an experiment's variant): the pooled buffer goes back.</summary>
+    public void Replace(byte[] rewritten)
+    {
+        if (Interlocked.Exchange(ref _buffer, rewritten) is { } buffer && _pooled) ArrayPool<byte>.Shared.Return(buffer);
+        _pooled = false;
+        Length = rewritten.Length;
+    }
+
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
+        // Only a rented buffer goes back to the pool (the shared pool refuses arrays it did not hand out).
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer && _pooled) ArrayPool<byte>.Shared.Return(buffer);
     }
 }

@@ -48,6 +48,9 @@ public sealed class CallRecord
     /// its key and reason in its minute, the row itself being the first of them.
     /// </summary>
     public int Count { get; set; } = 1;
+    /// <summary>The experiment that picked this call's variant (Features/Experiments), and the variant's name.</summary>
+    public Guid? ExperimentId { get; set; }
+    public string? ExperimentVariant { get; set; }
 }
 
 internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRecord>
@@ -81,6 +84,9 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         // With the id, the index holds the whole order (latency, at, id): a sorted page is an index walk, not a sort
         // of the range (migration 20261201106000).
         call.HasIndex(c => new { c.LatencyMs, c.At, c.Id });
+        // An experiment's results read its calls (migration 20261203103000).
+        call.Property(c => c.ExperimentVariant).HasMaxLength(50);
+        call.HasIndex(c => new { c.ExperimentId, c.At });
     }
 
     /// <summary>The SQLite-only column that orders calls by cost (<see cref="AddSqliteCostOrder"/>).</summary>

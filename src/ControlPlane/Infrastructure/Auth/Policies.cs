@@ -33,6 +33,8 @@ public static class Policies
     public const string ReconciliationView = nameof(ReconciliationView);
     public const string JobsView = nameof(JobsView);
     public const string JobsManage = nameof(JobsManage);
+    public const string ExperimentsView = nameof(ExperimentsView);
+    public const string ExperimentsManage = nameof(ExperimentsManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -85,6 +87,9 @@ public static class Policies
         // Background jobs (the Hangfire dashboard at /jobs): the admins run them; the auditor looks, read-only.
         [JobsView] = [Roles.Owner, Roles.Admin, Roles.Auditor],
         [JobsManage] = [Roles.Owner, Roles.Admin],
+        // Experiments and shadow tests route real traffic: the admins run them; the auditor and team leads watch.
+        [ExperimentsView] = [Roles.Owner, Roles.Admin, Roles.Auditor, Roles.TeamLead],
+        [ExperimentsManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)

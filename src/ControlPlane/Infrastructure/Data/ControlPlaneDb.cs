@@ -1,4 +1,5 @@
 using ControlPlane.Features.Audit;
+using ControlPlane.Features.Experiments;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
@@ -43,6 +44,11 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<ReconciliationReport> ReconciliationReports => Set<ReconciliationReport>();
     public DbSet<ReconciliationLine> ReconciliationLines => Set<ReconciliationLine>();
     public DbSet<BillSource> BillSources => Set<BillSource>();
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<ExperimentVariant> ExperimentVariants => Set<ExperimentVariant>();
+    public DbSet<CallFeedback> CallFeedback => Set<CallFeedback>();
+    public DbSet<ShadowTest> ShadowTests => Set<ShadowTest>();
+    public DbSet<ShadowResult> ShadowResults => Set<ShadowResult>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
