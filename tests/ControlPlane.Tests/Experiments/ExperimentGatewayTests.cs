@@ -98,7 +98,7 @@ public abstract class ExperimentGatewayTests<TApp>(TApp gateway) where TApp : Ex
         Assert.Equal("from a variant", Assert.Single(result.Value.Content).Text);
         var row = await gateway.CallAsync(ids.Single());
         Assert.Equal(experiment.Id, row.ExperimentId);
-        Assert.Contains(row.ExperimentVariant, new[] { "A", "B" });
+        Assert.True(row.ExperimentVariant is "A" or "B", row.ExperimentVariant);
         Assert.Equal(200, row.Status);
     }
 

@@ -3,7 +3,6 @@ using ControlPlane.Infrastructure;
 using ControlPlane.Infrastructure.Auth;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Tests.Gateway;
-using ControlPlane.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Experiments;

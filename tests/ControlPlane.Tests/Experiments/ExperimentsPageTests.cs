@@ -36,7 +36,7 @@ public sealed class ExperimentsPageTests(DashboardApp app) : GatewayPageContext(
 
         Card(page, "haiku vs mini").QuerySelector("[data-testid=start-experiment]")!.Click();
         page.WaitForAssertion(() => Assert.Equal("Running", Card(page, "haiku vs mini").QuerySelector("[data-testid=experiment-status]")!.TextContent.Trim()));
-        Assert.Contains(Snackbar.ShownSnackbars, s => s.Message.Contains("is running", StringComparison.Ordinal));
+        Assert.Contains(Snackbar.ShownSnackbars, s => (s.Message ?? "").Contains("is running", StringComparison.Ordinal));
 
         Card(page, "haiku vs mini").QuerySelector("[data-testid=show-results]")!.Click();
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=variant-row]").Count));

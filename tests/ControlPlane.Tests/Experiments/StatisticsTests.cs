@@ -98,6 +98,8 @@ public sealed class StatisticsTests
         Assert.True(report.Variants[1].VsControl!.Errors.Significant);
     }
 
+    private static readonly string[] Names = ["A", "B", "C"];
+
     internal static Experiment Experiment(string goal, int minSamples)
     {
         var e = new Experiment
@@ -105,7 +107,7 @@ public sealed class StatisticsTests
             Id = Guid.NewGuid(), Name = "t", Model = "m", MinSamples = minSamples, Alpha = 0.05m,
             Goal = Enum.Parse<ExperimentGoal>(goal, ignoreCase: true),
         };
-        foreach (var (name, i) in new[] { "A", "B", "C" }.Select((n, i) => (n, i)))
+        foreach (var (name, i) in Names.Select((n, i) => (n, i)))
             e.Variants.Add(new ExperimentVariant { Id = Guid.NewGuid(), Name = name, TargetAlias = $"alias-{name}", Percent = 33, Position = i });
         return e;
     }

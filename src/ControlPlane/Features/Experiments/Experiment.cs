@@ -64,7 +64,7 @@ public sealed class Experiment
 
 /// <summary>
 /// One arm of an experiment: the alias its calls go to and the parameters it overrides. The overrides are what
-/// <see cref="VariantOverrides"/> turns into body edits; a prompt-version variant (when the prompt registry lands) is a
+/// <see cref="CallExperiments.Edits"/> turns into body edits; a prompt-version variant (when the prompt registry lands) is a
 /// further column here and one more edit there.
 /// </summary>
 public sealed class ExperimentVariant

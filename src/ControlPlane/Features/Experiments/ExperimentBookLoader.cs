@@ -22,7 +22,7 @@ internal sealed partial class ExperimentBookLoader(ExperimentBook book, EventBus
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        using var subscription = events.Subscribe<ExperimentsChanged>(_ => { _ = ReloadAsync(stoppingToken); });
+        using var subscription = events.Subscribe<ExperimentsChanged>(changed => { _ = ReloadAsync(stoppingToken); });
         while (await timer.WaitForNextTickAsync(stoppingToken))
             await ReloadAsync(stoppingToken);
     }

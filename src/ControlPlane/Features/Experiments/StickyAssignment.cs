@@ -16,7 +16,7 @@ public static class StickyAssignment
     public static int Bucket(Guid experimentId, string stickyId)
     {
         Span<byte> input = stackalloc byte[16 + Encoding.UTF8.GetMaxByteCount(Math.Min(stickyId.Length, 512))];
-        experimentId.TryWriteBytes(input);
+        _ = experimentId.TryWriteBytes(input);
         var length = 16 + Encoding.UTF8.GetBytes(stickyId.AsSpan(0, Math.Min(stickyId.Length, 512)), input[16..]);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(input[..length], hash);
