@@ -62,6 +62,8 @@ public abstract class ExperimentGatewayTests<TApp>(TApp gateway) where TApp : Ex
         Assert.Equal(77, b.Sent.Json()["max_tokens"]!.GetValue<int>());
         Assert.Equal(1m, b.Sent.Json()["temperature"]!.GetValue<decimal>()); // B does not override it: the caller's value stays
         Assert.Equal((experiment.Id, "exp-split", "cheap-model"), (b.Row.ExperimentId!.Value, b.Row.ModelRequested, b.Row.ModelServed));
+        var detail = await gateway.App.WithScopeAsync(sp => sp.GetRequiredService<CallDetailQueries>().FindAsync(Actor.CommandLine, b.Row.Id));
+        Assert.Equal("'test exp-split', variant B", Assert.Single(detail!.Notes, n => n.Label == "Experiment").Text);
     }
 
     [Fact]

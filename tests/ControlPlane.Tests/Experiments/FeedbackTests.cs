@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using ControlPlane.Features.Metering;
+using ControlPlane.Infrastructure.Auth;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlPlane.Tests.Experiments;
 
@@ -47,6 +50,11 @@ public abstract class FeedbackTests<TApp>(TApp gateway) where TApp : Experiments
         var entry = await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Action == "feedback.replaced" && e.Target == $"call:{id}");
         Assert.Equal("score 0.8 → -1", entry.Details);
         Assert.StartsWith("key:", entry.Actor, StringComparison.Ordinal);
+        // The Requests drawer shows the rating and that it replaced an earlier one.
+        var detail = await gateway.App.WithScopeAsync(sp => sp.GetRequiredService<CallDetailQueries>().FindAsync(Actor.CommandLine, callId));
+        var note = Assert.Single(detail!.Notes, n => n.Label == "Feedback");
+        Assert.StartsWith("-1 (rated ", note.Text, StringComparison.Ordinal);
+        Assert.Contains("replacing an earlier rating 1×", note.Text, StringComparison.Ordinal);
     }
 
     [Fact]

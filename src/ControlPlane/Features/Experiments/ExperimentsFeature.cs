@@ -15,6 +15,7 @@ public static class ExperimentsFeature
         builder.Services.AddSingleton<CallExperiments>();
         builder.Services.AddScoped<ExperimentService>();
         builder.Services.AddScoped<ShadowService>();
+        builder.Services.AddScoped<Metering.ICallNotes, ExperimentCallNotes>();
         builder.Services.AddClusterEvent<ExperimentsChanged>("experiments.changed", maybeMissed: () => new ExperimentsChanged());
         builder.Services.AddScheduledJob<ExperimentAutoPromoter>(ExperimentAutoPromoter.JobId, "*/5 * * * *", "Promote experiment winners once significant");
         return builder;

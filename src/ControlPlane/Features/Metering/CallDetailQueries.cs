@@ -9,9 +9,13 @@ namespace ControlPlane.Features.Metering;
 /// provider's model when it started), the failovers its route reason records, and the kept prompt and completion when
 /// its team keeps them (and they have not expired).
 /// </summary>
-public sealed record CallDetail(CallRow Call, PriceRate? Price, IReadOnlyList<string> Failovers, string? Request, string? Response);
+public sealed record CallDetail(CallRow Call, PriceRate? Price, IReadOnlyList<string> Failovers, string? Request, string? Response)
+{
+    /// <summary>What other features say about the call (<see cref="ICallNotes"/>).</summary>
+    public IReadOnlyList<CallNote> Notes { get; init; } = [];
+}
 
-public sealed class CallDetailQueries(IDbContextFactory<ControlPlaneDb> dbFactory, CallQueries calls)
+public sealed class CallDetailQueries(IDbContextFactory<ControlPlaneDb> dbFactory, CallQueries calls, IEnumerable<ICallNotes> notes)
 {
     public async Task<CallDetail?> FindAsync(Actor actor, Guid callId, CancellationToken ct = default)
     {
@@ -26,7 +30,9 @@ public sealed class CallDetailQueries(IDbContextFactory<ControlPlaneDb> dbFactor
             rate = new PriceBook(prices).TryGetRate(provider, model, row.At, out var found) ? found : null;
         }
         var payload = await db.CallPayloads.AsNoTracking().Where(p => p.CallId == callId).FirstOrDefaultAsync(ct);
-        return new CallDetail(row, rate, FailoversIn(row.RouteReason), payload?.Request, payload?.Response);
+        var added = new List<CallNote>();
+        foreach (var source in notes) added.AddRange(await source.NotesAsync(callId, ct));
+        return new CallDetail(row, rate, FailoversIn(row.RouteReason), payload?.Request, payload?.Response) { Notes = added };
     }
 
     /// <summary>The "provider: error" entries of a route reason's "after failover (…; …)", in order; none without.</summary>
