@@ -105,6 +105,27 @@ public abstract class FeedbackTests<TApp>(TApp gateway) where TApp : Experiments
         Assert.Equal("comment", error.GetProperty("error").GetProperty("param").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_over_16_KB_is_refused_whether_or_not_it_declares_its_length(bool chunked)
+    {
+        var json = JsonSerializer.Serialize(new { request_id = "req_0123456789abcdef0123456789abcdef", score = 1, comment = new string('x', 20_000) });
+        using var client = gateway.Client(gateway.Key);
+        HttpContent content = chunked
+            ? new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)))
+            : new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+        content.Headers.ContentType = new("application/json");
+        if (chunked) content.Headers.ContentLength = null;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/feedback") { Content = content };
+        if (chunked) request.Headers.TransferEncodingChunked = true;
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("larger than 16,384 bytes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Feedback_without_a_key_is_refused()
     {

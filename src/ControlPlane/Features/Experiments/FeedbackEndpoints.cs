@@ -25,6 +25,9 @@ public static class FeedbackEndpoints
             await WriteAsync(http, 413, Error(413, $"The body is larger than {MaxBodyBytes:N0} bytes."));
             return;
         }
+        // A body sent without a length is cut off at the same limit as one that declares it.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = MaxBodyBytes;
         JsonDocument doc;
         try
         {
@@ -33,6 +36,11 @@ public static class FeedbackEndpoints
         catch (JsonException)
         {
             await WriteAsync(http, 400, Error(400, "The body is not valid JSON: send {\"request_id\": \"req_…\", \"score\": 0.8}."));
+            return;
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteAsync(http, 413, Error(413, $"The body is larger than {MaxBodyBytes:N0} bytes."));
             return;
         }
         using (doc)
