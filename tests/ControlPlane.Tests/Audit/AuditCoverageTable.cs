@@ -24,11 +24,19 @@ public static class AuditCoverageTable
         "ControlPlane.Features.Prompts",
         "ControlPlane.Features.Routing",
         "ControlPlane.Features.AdminTokens",
+        "ControlPlane.Features.Experiments",
     ];
 
     /// <summary>Administrative method (as ServiceAuthorizationTable names it) → the action (or action prefix) of its entry.</summary>
     public static IReadOnlyDictionary<string, string> Actions { get; } = new Dictionary<string, string>
     {
+        ["ExperimentService.SaveAsync(Actor, Guid?, ExperimentForm, CancellationToken)"] = "experiment.created",
+        ["ExperimentService.StartAsync(Actor, Guid, CancellationToken)"] = "experiment.started",
+        ["ExperimentService.StopAsync(Actor, Guid, CancellationToken)"] = "experiment.stopped",
+        ["ExperimentService.ConcludeAsync(Actor, Guid, String, CancellationToken)"] = "experiment.concluded",
+        ["ExperimentService.ArchiveAsync(Actor, Guid, CancellationToken)"] = "experiment.archived",
+        ["ShadowService.SaveAsync(Actor, Guid?, ShadowForm, CancellationToken)"] = "shadow.created",
+        ["ShadowService.SetEnabledAsync(Actor, Guid, Boolean, CancellationToken)"] = "shadow.enabled",
         ["TeamDirectory.CreateAsync(Actor, String, Guid?, CancellationToken)"] = "team.created",
         ["OfferedModels.SyncNowAsync(Actor, CancellationToken)"] = "models.synced",
         ["OfferedModels.AcceptAsync(Actor, Guid, OfferAcceptance, CancellationToken)"] = "model.offer_accepted",
@@ -92,6 +100,11 @@ public static class AuditCoverageTable
     /// <summary>Methods that change nothing (reads, permission checks, a connection test), so append nothing.</summary>
     public static IReadOnlySet<string> Reads { get; } = new HashSet<string>
     {
+        "ExperimentService.MayRead(Actor)",
+        "ExperimentService.MayWrite(Actor)",
+        "ExperimentService.ListAsync(Actor, CancellationToken)",
+        "ExperimentService.ResultsAsync(Actor, Guid, CancellationToken)",
+        "ShadowService.ReportsAsync(Actor, CancellationToken)",
         "TeamDirectory.VisibleToAsync(Actor, CancellationToken)",
         "RoutingService.MayView(Actor)",
         "RoutingService.ListAsync(Actor, CancellationToken)",

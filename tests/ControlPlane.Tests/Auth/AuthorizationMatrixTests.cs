@@ -52,6 +52,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/notifications"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
         ["/digests"] = Everyone,
         ["/finops"] = [Roles.Owner, Roles.Admin, Roles.FinanceAdmin],
+        ["/experiments"] = [Roles.Owner, Roles.Admin, Roles.TeamLead, Roles.Auditor],
         ["/access-denied"] = Everyone,
         ["/sign-out"] = Everyone,
         ["/_blazor"] = Everyone,
@@ -79,6 +80,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
         ["/v1/messages"] = [ApiKey],
         ["/v1/embeddings"] = [ApiKey],
         ["/v1/models"] = [ApiKey],
+        ["/v1/feedback"] = [ApiKey],
         ["/scim/v2/Users"] = [ScimToken],
         ["/scim/v2/Users/{id}"] = [ScimToken],
         ["/scim/v2/Groups"] = [ScimToken],
@@ -152,7 +154,7 @@ public sealed class AuthorizationMatrixTests(SqliteApp fixture) : IClassFixture<
     };
 
     /// <summary>Pages and probes a browser or a load balancer GETs: walked over HTTP with every role.</summary>
-    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs", "/prompts", "/prompts/export.json", "/routing", "/settings/api-tokens", "/api/v1/teams", "/api/v1/keys", "/api/v1/wallets", "/api/v1/transfers", "/api/v1/admin-tokens", "/api/v1/providers", "/api/v1/prices", "/api/v1/audit?action=key.", "/api/v1/chargeback?from=2026-11-01&to=2026-11-30"];
+    private static readonly string[] Gettable = ["/", "/teams", "/keys", "/audit", "/calls", "/requests", "/calls/export.csv?range=day", "/api/v1/calls?size=5", "/api/v1/calls/totals", "/stats", "/models", "/providers", "/prices", "/wallets", "/wallets/chargeback.csv?from=2026-11-01&to=2026-11-30", "/people", "/settings/sign-in", "/access-denied", "/sign-in", "/not-found", "/error", "/health", "/ready", "/transfers", "/transfers/new", "/notifications", "/audit/export.csv?action=key.", "/audit/export.json", "/digests", "/finops", "/reconciliation", "/jobs", "/prompts", "/prompts/export.json", "/routing", "/settings/api-tokens", "/api/v1/teams", "/api/v1/keys", "/api/v1/wallets", "/api/v1/transfers", "/api/v1/admin-tokens", "/api/v1/providers", "/api/v1/prices", "/api/v1/audit?action=key.", "/api/v1/chargeback?from=2026-11-01&to=2026-11-30", "/experiments"];
 
     private static string DemoPersonWith(string role) => DemoData.People.First(p => p.Role == role).Email;
 

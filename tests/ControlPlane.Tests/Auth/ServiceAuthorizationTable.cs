@@ -1,6 +1,7 @@
 using ControlPlane.Features.AdminTokens;
 using ControlPlane.Features.CallStats;
 using ControlPlane.Features.Digests;
+using ControlPlane.Features.Experiments;
 using ControlPlane.Features.FinOps;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
@@ -407,6 +408,30 @@ public static class ServiceAuthorizationTable
             async (p, a) => { var id = await OfferAsync(p); return await p.Use<OfferedModels, bool>(async s => (await s.DismissAsync(a, id)).Succeeded); }),
 
         // Reconciliation: the money roles and the auditor read reports; the money roles import, fetch and set admin keys.
+        // Experiments and shadow tests: the admins run them; the auditor and every team lead read them.
+        ["ExperimentService.MayRead(Actor)"] = new(ExperimentReaders, (_, a) => Task.FromResult(ExperimentService.MayRead(a))),
+        ["ExperimentService.MayWrite(Actor)"] = new(ServiceRoles.OwnerAndAdmin, (_, a) => Task.FromResult(ExperimentService.MayWrite(a))),
+        ["ExperimentService.ListAsync(Actor, CancellationToken)"] = new(ExperimentReaders,
+            async (p, a) => { var id = await ExperimentDraftAsync(p); return await p.Use<ExperimentService, bool>(async s => (await s.ListAsync(a)).Any(e => e.Id == id)); }),
+        ["ExperimentService.ResultsAsync(Actor, Guid, CancellationToken)"] = new(ExperimentReaders,
+            async (p, a) => { var id = await ExperimentDraftAsync(p); return await p.Use<ExperimentService, bool>(async s => await s.ResultsAsync(a, id) is not null); }),
+        ["ExperimentService.SaveAsync(Actor, Guid?, ExperimentForm, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var form = await ExperimentFormAsync(p); return await p.Use<ExperimentService, bool>(async s => (await s.SaveAsync(a, null, form)).Succeeded); }),
+        ["ExperimentService.StartAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await ExperimentDraftAsync(p); return await p.Use<ExperimentService, bool>(async s => (await s.StartAsync(a, id)).Succeeded); }),
+        ["ExperimentService.StopAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await ExperimentDraftAsync(p, ExperimentStatus.Running); return await p.Use<ExperimentService, bool>(async s => (await s.StopAsync(a, id)).Succeeded); }),
+        ["ExperimentService.ConcludeAsync(Actor, Guid, String, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await ExperimentDraftAsync(p, ExperimentStatus.Running); return await p.Use<ExperimentService, bool>(async s => (await s.ConcludeAsync(a, id, "B")).Succeeded); }),
+        ["ExperimentService.ArchiveAsync(Actor, Guid, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await ExperimentDraftAsync(p); return await p.Use<ExperimentService, bool>(async s => (await s.ArchiveAsync(a, id)).Succeeded); }),
+        ["ShadowService.ReportsAsync(Actor, CancellationToken)"] = new(ExperimentReaders,
+            async (p, a) => { var id = await ShadowTestAsync(p); return await p.Use<ShadowService, bool>(async s => (await s.ReportsAsync(a)).Any(r => r.Test.Id == id)); }),
+        ["ShadowService.SaveAsync(Actor, Guid?, ShadowForm, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var form = await ShadowFormAsync(p); return await p.Use<ShadowService, bool>(async s => (await s.SaveAsync(a, null, form)).Succeeded); }),
+        ["ShadowService.SetEnabledAsync(Actor, Guid, Boolean, CancellationToken)"] = new(ServiceRoles.OwnerAndAdmin,
+            async (p, a) => { var id = await ShadowTestAsync(p); return await p.Use<ShadowService, bool>(async s => (await s.SetEnabledAsync(a, id, true)).Succeeded); }),
+
         ["ReconciliationService.MayRead(Actor)"] = new(ReconReaders, (_, a) => Task.FromResult(ReconciliationService.MayRead(a))),
         ["ReconciliationService.MayWrite(Actor)"] = new(ReconWriters, (_, a) => Task.FromResult(ReconciliationService.MayWrite(a))),
         ["ReconciliationService.ListAsync(Actor, Int32, CancellationToken)"] = new(ReconReaders,
@@ -513,6 +538,49 @@ public static class ServiceAuthorizationTable
         var made = await p.Use<RoutingService, ControlPlane.Infrastructure.Outcome<RoutingRule>>(s => s.SaveAsync(Actor.CommandLine, null, WalkRule()));
         Assert.True(made.Succeeded, made.Error);
         return made.Value!.Id;
+    private static string[] ExperimentReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.Auditor, ServiceRoles.LeadIn, ServiceRoles.LeadOut];
+
+    /// <summary>An experiment put straight in the database on an alias of its own (so it overlaps nothing), in the given status.</summary>
+    private static async Task<Guid> ExperimentDraftAsync(ServiceProbe p, ExperimentStatus status = ExperimentStatus.Draft)
+    {
+        await using var db = p.App.OpenDb();
+        var experiment = new Experiment
+        {
+            Id = Guid.NewGuid(), Name = $"walk-{Guid.NewGuid():N}"[..16], Model = $"walk-{Guid.NewGuid():N}", Status = status, CreatedAt = DateTime.UtcNow,
+        };
+        experiment.Variants.Add(new ExperimentVariant { Id = Guid.NewGuid(), ExperimentId = experiment.Id, Name = "A", TargetAlias = "gpt-4o-mini", Percent = 50, Position = 0 });
+        experiment.Variants.Add(new ExperimentVariant { Id = Guid.NewGuid(), ExperimentId = experiment.Id, Name = "B", TargetAlias = "gpt-4o", Percent = 50, Position = 1 });
+        db.Add(experiment);
+        await db.SaveChangesAsync();
+        return experiment.Id;
+    }
+
+    /// <summary>A valid new experiment on gpt-4o-mini; the ones the walk left there are archived first (one experiment per alias).</summary>
+    private static async Task<ExperimentForm> ExperimentFormAsync(ServiceProbe p)
+    {
+        await using var db = p.App.OpenDb();
+        await db.Experiments.Where(e => e.Model == "gpt-4o-mini").ExecuteUpdateAsync(u => u.SetProperty(e => e.Status, ExperimentStatus.Archived));
+        return new ExperimentForm
+        {
+            Name = "walk", Model = "gpt-4o-mini",
+            Variants = [new() { Name = "A", TargetAlias = "gpt-4o-mini", Percent = 50 }, new() { Name = "B", TargetAlias = "gpt-4o", Percent = 50 }],
+        };
+    }
+
+    /// <summary>A disabled shadow test of gpt-4o-mini by gpt-4o, paid by an active key.</summary>
+    private static async Task<ShadowForm> ShadowFormAsync(ServiceProbe p)
+    {
+        await using var db = p.App.OpenDb();
+        var key = await db.ApiKeys.AsNoTracking().Where(k => k.RevokedAt == null).Select(k => k.Id).FirstAsync();
+        return new ShadowForm { Name = $"walk-{Guid.NewGuid():N}"[..16], Model = "gpt-4o-mini", ShadowAlias = "gpt-4o", SamplePercent = 0, BillingKeyId = key, Enabled = false };
+    }
+
+    private static async Task<Guid> ShadowTestAsync(ServiceProbe p)
+    {
+        var form = await ShadowFormAsync(p);
+        var saved = await p.Use<ShadowService, ControlPlane.Infrastructure.Outcome<ShadowTest>>(s => s.SaveAsync(Actor.CommandLine, null, form));
+        Assert.True(saved.Succeeded, saved.Error);
+        return saved.Value!.Id;
     }
 
     private static string[] ReconReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.FinanceAdmin, ServiceRoles.Auditor];

@@ -43,13 +43,13 @@ public sealed class ShellComponentTests(DashboardApp app) : DashboardContext(app
     }
 
     [Theory]
-    [InlineData("olivia.owner@acme.test", true, true, true)]
-    [InlineData("aria.auditor@acme.test", true, true, true)]
-    [InlineData("fiona.finance@acme.test", false, true, false)]
-    [InlineData("leo.lead@acme.test", false, false, false)]
-    [InlineData("mia.member@acme.test", false, false, false)]
+    [InlineData("olivia.owner@acme.test", true, true, true, true)]
+    [InlineData("aria.auditor@acme.test", true, true, true, true)]
+    [InlineData("fiona.finance@acme.test", false, true, false, false)]
+    [InlineData("leo.lead@acme.test", false, false, false, true)]
+    [InlineData("mia.member@acme.test", false, false, false, false)]
     public async Task The_nav_groups_the_gateway_pages_in_order_and_hides_the_ones_the_role_may_not_open(
-        string email, bool providers, bool prices, bool audit)
+        string email, bool providers, bool prices, bool audit, bool experiments)
     {
         await SignInAsAsync(email);
 
@@ -59,7 +59,8 @@ public sealed class ShellComponentTests(DashboardApp app) : DashboardContext(app
         Assert.StartsWith("Gateway", group.TextContent.Trim(), StringComparison.Ordinal);
         var inGroup = group.QuerySelectorAll("a.mud-nav-link").Select(a => a.GetAttribute("href")).ToList();
         // Routing admits exactly the roles Providers does (Owner, Admin, Auditor).
-        string[] expected = ["/calls", "/stats", "/models", .. providers ? ["/routing", "/providers"] : Array.Empty<string>(), .. prices ? ["/prices"] : Array.Empty<string>()];
+        string[] expected = ["/calls", "/stats", "/models", .. providers ? ["/routing", "/providers"] : Array.Empty<string>(), .. prices ? ["/prices"] : Array.Empty<string>(),
+            .. experiments ? ["/experiments"] : Array.Empty<string>()];
         Assert.Equal(expected, inGroup);
         Assert.Equal(audit, nav.FindAll("a[href='/audit']").Count == 1);
         // Wallets comes before the group, for every role.

@@ -33,6 +33,7 @@ public static class NavTree
             new("Routing", Icons.Material.Filled.AltRoute, Policies.RoutingView, "/routing"),
             new("Providers", Icons.Material.Filled.Cloud, Policies.ProvidersView, "/providers"),
             new("Prices", Icons.Material.Filled.Sell, Policies.PricesView, "/prices"),
+            new("Experiments", Icons.Material.Filled.Science, Policies.ExperimentsView, "/experiments"),
         ]),
         new("Audit", Icons.Material.Filled.Policy, Policies.AuditView, "/audit"),
         new("People", Icons.Material.Filled.People, Policies.PeopleView, "/people"),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ControlPlane.Features.Experiments;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Relay;
 using ControlPlane.Features.Gateway.Wire;
@@ -15,7 +16,7 @@ namespace ControlPlane.Features.Gateway;
 /// </summary>
 public sealed partial class ChatRelay(
     RouteSelector routes, ProviderClients clients, ISpendGuard spend, CallSettlement settle, StreamRelay streams,
-    CallLimiter limits, IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
+    CallLimiter limits, CallExperiments experiments, IOptions<GatewayOptions> options, ILogger<ChatRelay> logger)
 {
     public const string DryRunHeader = "X-ControlPlane-Dry-Run";
     public const string CostHeader = "X-ControlPlane-Cost";
@@ -87,6 +88,7 @@ public sealed partial class ChatRelay(
             return;
         }
 
+        info = experiments.BeforeRouting(http, call, body, info);
         long CountText(Microsoft.ML.Tokenizers.Tokenizer tokenizer) => InputMeasure.TextTokens(body.Span, tokenizer);
         var (plan, refusal) = routes.Plan(http, call, info, body.Span, ModelKinds.Chat, CountText);
         if (refusal is not null)
@@ -127,6 +129,7 @@ public sealed partial class ChatRelay(
         using var total = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         total.CancelAfter(plan.Targets[0].Target.Provider.TotalTimeout);
         settlement.Metered = await RelayAsync(http, call, body, info, plan, settlement, total.Token);
+        experiments.AfterRelay(http, call);
     }
 
     /// <summary>Tries each target in order until one answers; then relays its answer to the caller.</summary>
@@ -250,7 +253,7 @@ public sealed partial class ChatRelay(
         http.Response.Headers[CostHeader] = metered.Cost.ToString(CultureInfo.InvariantCulture);
         http.Response.ContentLength = translated.Body.Length;
         call.Record.ResponseBytes = translated.Body.Length;
-        if (call.KeepsPayloads) call.ResponseText = GatewayCall.Capped(translated.Body);
+        if (call.KeepsPayloads || call.CapturesAnswer) call.ResponseText = GatewayCall.Capped(translated.Body);
         await http.Response.Body.WriteAsync(translated.Body, http.RequestAborted);
         return metered;
     }

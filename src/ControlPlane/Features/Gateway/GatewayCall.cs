@@ -46,6 +46,9 @@ public sealed class GatewayCall
     /// <summary>True when the key's team keeps prompts and completions (off by default).</summary>
     public bool KeepsPayloads => Key?.KeepPayloadsDays is > 0;
 
+    /// <summary>The answer is captured into <see cref="ResponseText"/> even when payloads are not kept (a shadow test compares it; it is not stored).</summary>
+    public bool CapturesAnswer { get; set; }
+
     /// <summary>The prompt and completion as the caller sent and received them, captured only when <see cref="KeepsPayloads"/>.</summary>
     public string? RequestText { get; set; }
     public string? ResponseText { get; set; }

@@ -70,7 +70,10 @@ public sealed class RequestBody : IDisposable
         return bigger;
     }
 
-    /// <summary>Puts a rewritten body in place of the one read (a prompt reference rendered into messages).</summary>
+    /// <summary>
+    /// Puts a rewritten body in place of the one read (a prompt rendered into messages, an experiment's variant),
+    /// copied into a pooled buffer; the buffer it replaces goes back to the pool.
+    /// </summary>
     public void Replace(ReadOnlySpan<byte> body)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(body.Length, 1));

@@ -11,24 +11,18 @@ namespace ControlPlane.Features.Metering;
 /// </summary>
 public sealed record CallDetail(CallRow Call, PriceRate? Price, IReadOnlyList<string> Failovers, string? Request, string? Response)
 {
-    /// <summary>The registry prompt the gateway rendered into the call, e.g. "support-reply v3 (production)"; null for none.</summary>
-    public string? Prompt { get; init; }
+    /// <summary>What other features say about the call (<see cref="ICallNotes"/>).</summary>
+    public IReadOnlyList<CallNote> Notes { get; init; } = [];
 }
 
-/// <summary>Names a prompt version for the call details (Features/Prompts answers; the call log keeps only the ids).</summary>
-public interface ICallPromptNames
-{
-    Task<string?> DescribeAsync(Guid versionId, string? label, CancellationToken ct);
-}
-
-public sealed class CallDetailQueries(IDbContextFactory<ControlPlaneDb> dbFactory, CallQueries calls, IEnumerable<ICallPromptNames> promptNames)
+public sealed class CallDetailQueries(IDbContextFactory<ControlPlaneDb> dbFactory, CallQueries calls, IEnumerable<ICallNotes> notes)
 {
     public async Task<CallDetail?> FindAsync(Actor actor, Guid callId, CancellationToken ct = default)
     {
         // Scoped as the page: a call the actor may not see is not found.
         if (await calls.FindAsync(actor, callId, ct) is not { } row) return null;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var extra = await db.Calls.AsNoTracking().Where(c => c.Id == callId).Select(c => new { c.ProviderId, c.PromptVersionId, c.PromptLabel }).FirstOrDefaultAsync(ct);
+        var extra = await db.Calls.AsNoTracking().Where(c => c.Id == callId).Select(c => new { c.ProviderId }).FirstOrDefaultAsync(ct);
         var providerId = extra?.ProviderId;
         PriceRate? rate = null;
         if (providerId is { } provider && row.ModelServed is { } model)
@@ -37,10 +31,9 @@ public sealed class CallDetailQueries(IDbContextFactory<ControlPlaneDb> dbFactor
             rate = new PriceBook(prices).TryGetRate(provider, model, row.At, out var found) ? found : null;
         }
         var payload = await db.CallPayloads.AsNoTracking().Where(p => p.CallId == callId).FirstOrDefaultAsync(ct);
-        string? prompt = null;
-        if (extra?.PromptVersionId is { } versionId)
-            foreach (var names in promptNames) prompt ??= await names.DescribeAsync(versionId, extra.PromptLabel, ct);
-        return new CallDetail(row, rate, FailoversIn(row.RouteReason), payload?.Request, payload?.Response) { Prompt = prompt };
+        var added = new List<CallNote>();
+        foreach (var source in notes) added.AddRange(await source.NotesAsync(callId, ct));
+        return new CallDetail(row, rate, FailoversIn(row.RouteReason), payload?.Request, payload?.Response) { Notes = added };
     }
 
     /// <summary>The "provider: error" entries of a route reason's "after failover (…; …)", in order; none without.</summary>

@@ -51,6 +51,9 @@ public sealed class CallRecord
     /// <summary>The prompt registry version the gateway rendered into the call (Features/Prompts), and the label it was named by.</summary>
     public Guid? PromptVersionId { get; set; }
     public string? PromptLabel { get; set; }
+    /// <summary>The experiment that picked this call's variant (Features/Experiments), and the variant's name.</summary>
+    public Guid? ExperimentId { get; set; }
+    public string? ExperimentVariant { get; set; }
 }
 
 internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRecord>
@@ -87,6 +90,9 @@ internal sealed class CallRecordConfiguration : IEntityTypeConfiguration<CallRec
         // Per-version metrics of the prompt registry (migration 20261203104000).
         call.Property(c => c.PromptLabel).HasMaxLength(40);
         call.HasIndex(c => new { c.PromptVersionId, c.At });
+        // An experiment's results read its calls (migration 20261203103000).
+        call.Property(c => c.ExperimentVariant).HasMaxLength(50);
+        call.HasIndex(c => new { c.ExperimentId, c.At });
     }
 
     /// <summary>The SQLite-only column that orders calls by cost (<see cref="AddSqliteCostOrder"/>).</summary>

@@ -119,16 +119,20 @@ public sealed class PromptQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
     }
 }
 
-/// <summary>Names the prompt version of a call for the Requests page's details: "support-reply v3 (production)".</summary>
-internal sealed class CallPromptNames(IDbContextFactory<ControlPlaneDb> dbFactory) : ICallPromptNames
+/// <summary>The Requests drawer's "Prompt" line: the registry version the gateway rendered, e.g. "support-reply v3 (production)".</summary>
+internal sealed class CallPromptNotes(IDbContextFactory<ControlPlaneDb> dbFactory) : ICallNotes
 {
-    public async Task<string?> DescribeAsync(Guid versionId, string? label, CancellationToken ct)
+    public async Task<IReadOnlyList<CallNote>> NotesAsync(Guid callId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var used = await db.Calls.AsNoTracking().Where(c => c.Id == callId && c.PromptVersionId != null)
+            .Select(c => new { c.PromptVersionId, c.PromptLabel }).FirstOrDefaultAsync(ct);
+        if (used is null) return [];
         var found = await (from v in db.PromptVersions.AsNoTracking()
                            join p in db.Prompts.AsNoTracking() on v.PromptId equals p.Id
-                           where v.Id == versionId
+                           where v.Id == used.PromptVersionId
                            select new { p.Name, v.Number }).FirstOrDefaultAsync(ct);
-        return found is null ? "a prompt version since deleted" : $"{found.Name} v{found.Number}{(label is null ? "" : $" ({label})")}";
+        var text = found is null ? "a prompt version since deleted" : $"{found.Name} v{found.Number}{(used.PromptLabel is null ? "" : $" ({used.PromptLabel})")}";
+        return [new CallNote("Prompt", text, TestId: "call-prompt")];
     }
 }

@@ -20,7 +20,7 @@ public static class PromptsFeature
         builder.Services.AddScoped<PromptService>();
         builder.Services.AddScoped<PromptQueries>();
         builder.Services.AddScoped<PromptExchange>();
-        builder.Services.AddScoped<ICallPromptNames, CallPromptNames>();
+        builder.Services.AddScoped<ICallNotes, CallPromptNotes>();
         builder.Services.AddHttpClient(PlaygroundClient);
         builder.Services.AddClusterEvent<PromptsChanged>("prompts.changed", maybeMissed: () => new PromptsChanged(null));
         return builder;

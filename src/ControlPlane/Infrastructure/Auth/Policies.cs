@@ -43,6 +43,8 @@ public static class Policies
     public const string AdminTokenClaim = "cp:admin_token";
     /// <summary>A team an admin token is limited to (one claim per team); see <see cref="Actor.TeamLimit"/>.</summary>
     public const string TeamLimitClaim = "cp:team";
+    public const string ExperimentsView = nameof(ExperimentsView);
+    public const string ExperimentsManage = nameof(ExperimentsManage);
 
     /// <summary>Gateway calls: a valid virtual API key (scheme <see cref="GatewayKeyScheme"/>), not a person.</summary>
     public const string GatewayCaller = nameof(GatewayCaller);
@@ -103,6 +105,9 @@ public static class Policies
         [RoutingManage] = [Roles.Owner, Roles.Admin],
         // Admin tokens for the management API: the admins make them, never with more rights than their own.
         [ApiTokensManage] = [Roles.Owner, Roles.Admin],
+        // Experiments and shadow tests route real traffic: the admins run them; the auditor and team leads watch.
+        [ExperimentsView] = [Roles.Owner, Roles.Admin, Roles.Auditor, Roles.TeamLead],
+        [ExperimentsManage] = [Roles.Owner, Roles.Admin],
     };
 
     public static void AddTo(AuthorizationOptions options)

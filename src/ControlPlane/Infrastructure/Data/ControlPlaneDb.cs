@@ -1,4 +1,5 @@
 using ControlPlane.Features.Audit;
+using ControlPlane.Features.Experiments;
 using ControlPlane.Features.Gateway.Catalogue;
 using ControlPlane.Features.Gateway.Providers;
 using ControlPlane.Features.Keys;
@@ -52,6 +53,11 @@ public sealed class ControlPlaneDb(DbContextOptions<ControlPlaneDb> options) : D
     public DbSet<Features.Routing.RegionLock> RegionLocks => Set<Features.Routing.RegionLock>();
     public DbSet<Features.AdminTokens.AdminToken> AdminTokens => Set<Features.AdminTokens.AdminToken>();
     public DbSet<Api.IdempotencyRecord> IdempotencyRecords => Set<Api.IdempotencyRecord>();
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<ExperimentVariant> ExperimentVariants => Set<ExperimentVariant>();
+    public DbSet<CallFeedback> CallFeedback => Set<CallFeedback>();
+    public DbSet<ShadowTest> ShadowTests => Set<ShadowTest>();
+    public DbSet<ShadowResult> ShadowResults => Set<ShadowResult>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

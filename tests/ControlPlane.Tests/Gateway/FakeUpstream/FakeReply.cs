@@ -47,6 +47,9 @@ public sealed record FakeReply
     /// <summary>Awaited before the status line: nothing reaches the client until it has passed.</summary>
     public TimeSpan FirstByteDelay { get; init; }
 
+    /// <summary>Awaited (after <see cref="FirstByteDelay"/>) before the status line: a test holds the answer until it completes this task.</summary>
+    public Task? HoldUntil { get; init; }
+
     /// <summary>
     /// Abort the TCP connection after this many content chunks were flushed (0: right after the stream's opening
     /// frames). Non-streaming: half the body is sent, then the connection is aborted.

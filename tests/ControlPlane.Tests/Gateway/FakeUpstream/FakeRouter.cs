@@ -74,6 +74,8 @@ internal static class FakeRouter
         var reply = fake.NextReply(provider);
         if (reply.FirstByteDelay > TimeSpan.Zero)
             await Task.Delay(reply.FirstByteDelay, context.RequestAborted);
+        if (reply.HoldUntil is { } held)
+            await held.WaitAsync(context.RequestAborted);
         if (reply.DropAfterRequest)
         {
             context.Abort();

@@ -21,7 +21,7 @@ public sealed partial class StreamRelay(Microsoft.Extensions.Options.IOptions<Ga
         var idleTimeout = endpoint.IdleTimeout;
         var providerFormat = ProviderRequests.FormatOf(endpoint.Kind);
         var translator = WireTranslation.CreateStream(providerFormat, call.FrontDoor, info.Model);
-        var output = new CountingWriter(http.Response.BodyWriter, call.KeepsPayloads ? new ArrayBufferWriter<byte>() : null);
+        var output = new CountingWriter(http.Response.BodyWriter, call.KeepsPayloads || call.CapturesAnswer ? new ArrayBufferWriter<byte>() : null);
 
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream; charset=utf-8";
