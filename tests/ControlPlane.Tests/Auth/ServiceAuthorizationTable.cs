@@ -538,6 +538,8 @@ public static class ServiceAuthorizationTable
         var made = await p.Use<RoutingService, ControlPlane.Infrastructure.Outcome<RoutingRule>>(s => s.SaveAsync(Actor.CommandLine, null, WalkRule()));
         Assert.True(made.Succeeded, made.Error);
         return made.Value!.Id;
+    }
+
     private static string[] ExperimentReaders => [ServiceRoles.Owner, ServiceRoles.Admin, ServiceRoles.Auditor, ServiceRoles.LeadIn, ServiceRoles.LeadOut];
 
     /// <summary>An experiment put straight in the database on an alias of its own (so it overlaps nothing), in the given status.</summary>
