@@ -23,6 +23,7 @@ using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Infrastructure.Jobs;
 using ControlPlane.Infrastructure.Live;
+using ControlPlane.Infrastructure.Telemetry;
 
 // Verbs (migrate, keys …) run against the same services as the app and exit; see CommandLine.Help.
 var verb = CommandLine.IsVerb(args);
@@ -53,6 +54,7 @@ builder.AddFinOps();
 builder.AddReconciliation();
 builder.AddDemoData();
 builder.AddJobs();
+builder.AddTelemetry();
 builder.AddShell();
 
 var app = builder.Build();
@@ -76,6 +78,7 @@ app.MapScimEndpoints();
 app.MapSlackEndpoints();
 app.MapAuditEndpoints();
 app.MapJobsDashboard();
+app.MapMetrics();
 app.MapShell();
 
 await app.RunAsync();
