@@ -17,6 +17,7 @@ public sealed class DeployGatewayApp() : TelemetryGatewayApp("dep");
 /// exposes: checked against a real scrape after calls that exercise every kind of series (served, streamed, retried,
 /// failed over, failed; a provider's health; the runtime's own).
 /// </summary>
+[Collection(nameof(TelemetryRunsAlone))]
 public sealed partial class DeployFilesTests(DeployGatewayApp gateway) : IClassFixture<DeployGatewayApp>
 {
     [GeneratedRegex(@"\b(?:controlplane|dotnet)_[a-z0-9_]+\b")]

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using ControlPlane.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -10,6 +11,7 @@ using OpenTelemetry.Trace;
 namespace ControlPlane.Tests.Telemetry;
 
 /// <summary>Where /metrics answers: nowhere by default, behind a token, or on a management port of its own.</summary>
+[Collection(nameof(TelemetryRunsAlone))]
 public sealed class MetricsExposureTests
 {
     [Fact]
@@ -17,7 +19,7 @@ public sealed class MetricsExposureTests
     {
         await using var database = TestDatabase.CreateSqlite();
         await using var app = new AppFactory(database);
-        using var client = app.CreateClient();
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         var response = await client.GetAsync("/metrics");
 

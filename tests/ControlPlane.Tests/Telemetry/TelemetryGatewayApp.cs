@@ -63,6 +63,17 @@ public abstract class TelemetryGatewayApp(string prefix) : GatewayApp(DatabasePr
         RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
     });
 
+    /// <summary>
+    /// A caller that is not this process's .NET: it sends the traceparent a test sets and no other (this process's own
+    /// HttpClient would put its own span's in its place whenever something records HttpClient spans).
+    /// </summary>
+    public HttpClient ForeignClient()
+    {
+        var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Key);
+        return client;
+    }
+
     public async Task<Scrape> ScrapeAsync()
     {
         using var client = new HttpClient { BaseAddress = BaseUrl };

@@ -4,13 +4,10 @@ using ControlPlane.Features.Gateway;
 
 namespace ControlPlane.Tests.Telemetry;
 
-/// <summary>Runs alone (no other test's listener alive), so it sees the gateway as it runs with traces off.</summary>
-[CollectionDefinition(nameof(NoListeners), DisableParallelization = true)]
-public sealed class NoListeners;
-
 public sealed class QuietGatewayApp() : TelemetryGatewayApp("quiet");
 
-[Collection(nameof(NoListeners))]
+/// <summary>No listener is alive here (the telemetry tests run one class at a time), so this sees the gateway with traces off.</summary>
+[Collection(nameof(TelemetryRunsAlone))]
 public sealed class TracePropagationTests(QuietGatewayApp gateway) : IClassFixture<QuietGatewayApp>
 {
     [Fact]
@@ -18,7 +15,7 @@ public sealed class TracePropagationTests(QuietGatewayApp gateway) : IClassFixtu
     {
         Assert.False(GatewayTracing.On, "Something records the gateway's spans: this test must run with traces off.");
         var traceId = ActivityTraceId.CreateRandom();
-        using var client = gateway.Client(gateway.Key);
+        using var client = gateway.ForeignClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent($$"""{"model":"{{gateway.Alias}}","messages":[{"role":"user","content":"untraced"}]}""", Encoding.UTF8, "application/json"),

@@ -12,6 +12,7 @@ namespace ControlPlane.Tests.Telemetry;
 /// The gateway's span per call, recorded by an in-process listener, and the caller's W3C trace carried through to the
 /// provider (the fake upstream records the traceparent it was sent).
 /// </summary>
+[Collection(nameof(TelemetryRunsAlone))]
 public sealed class TracingTests : IClassFixture<TracedGatewayApp>, IDisposable
 {
     private readonly TracedGatewayApp gateway;
@@ -77,7 +78,7 @@ public sealed class TracingTests : IClassFixture<TracedGatewayApp>, IDisposable
     {
         gateway.Upstream.Always(FakeReply.Error(500, "primary down"), FakeProvider.AzureOpenAI);
         var traceId = ActivityTraceId.CreateRandom();
-        using var client = gateway.Client(gateway.Key);
+        using var client = gateway.ForeignClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent($$"""{"model":"{{gateway.FailoverAlias}}","messages":[{"role":"user","content":"fail me over"}]}""", Encoding.UTF8, "application/json"),
