@@ -28,6 +28,7 @@ using ControlPlane.Infrastructure.Cli;
 using ControlPlane.Infrastructure.Data;
 using ControlPlane.Infrastructure.Jobs;
 using ControlPlane.Infrastructure.Live;
+using ControlPlane.Infrastructure.Telemetry;
 
 // Verbs (migrate, keys …) run against the same services as the app and exit; see CommandLine.Help.
 var verb = CommandLine.IsVerb(args);
@@ -63,6 +64,7 @@ builder.AddPrompts();
 builder.AddDemoData();
 builder.AddJobs();
 builder.AddManagementApi();
+builder.AddTelemetry();
 builder.AddShell();
 
 var app = builder.Build();
@@ -89,6 +91,7 @@ app.MapAuditEndpoints();
 app.MapPromptsEndpoints();
 app.MapManagementApi();
 app.MapJobsDashboard();
+app.MapMetrics();
 app.MapShell();
 
 await app.RunAsync();

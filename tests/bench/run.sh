@@ -6,7 +6,8 @@
 # PostgreSQL and the load generators share core 1. ROUNDS rounds (default 3), medians; the table goes to
 # tests/bench/results/latest.md and stdout. Knobs: ROUNDS, DURATION (s per load run, default 8), WARMUP (3),
 # LATENCY_DURATION (5), STREAMS (concurrent streams in the light streaming test, 8), MANY_STREAMS (1000),
-# KEEP=1 keeps the work dir (logs, databases).
+# KEEP=1 keeps the work dir (logs, databases). CP_ENV="Name=value …" adds settings to both ControlPlanes, e.g.
+# CP_ENV="Metrics__Token=$(openssl rand -hex 24)" measures them with /metrics on (README "Observability").
 # PERF=1 also records where ControlPlane's CPU goes (perf, 999 Hz, call graphs) during round 1's 32-connection run
 # and writes the top frames to tests/bench/results/profile-<target>.txt (perf costs a little: use it for the
 # profile, not for the table).
@@ -125,7 +126,7 @@ KEK_PFX=$(openssl pkcs12 -export -inkey "$W/kek.key" -in "$W/kek.crt" -passout p
 cp_env() { # provider connection-string command... (exec: call it only in a subshell, & or $(...), so $! is the app)
   exec env ASPNETCORE_ENVIRONMENT=Production DOTNET_gcServer=0 KeyEncryption__CertificateBase64="$KEK_PFX" \
     Database__Provider="$1" Database__ConnectionString="$2" Database__SeedDemoData=true \
-    Limits__CallerCeiling__Calls=0 \
+    Limits__CallerCeiling__Calls=0 ${CP_ENV:-} \
     Gateway__AllowedProviderAddresses__0="127.0.0.1:$MOCK_PORT" Gateway__AllowedProviderAddresses__1="127.0.0.1:$SLOW_PORT" \
     Gateway__Providers__mock__Kind=openai Gateway__Providers__mock__BaseUrl="http://127.0.0.1:$MOCK_PORT/v1" \
     Gateway__Providers__mock__ApiKey=sk-mock Gateway__Providers__mock__Models__bench=benchmodel \

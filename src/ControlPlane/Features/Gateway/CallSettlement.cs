@@ -36,7 +36,7 @@ public sealed class Settlement
 /// The last step of every gateway call, however it ended: the row gets its usage, cost and timings, the hold is
 /// settled into wallet charges, and the row goes to the call log. Nothing is ever invisible.
 /// </summary>
-public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, ILogger<CallSettlement> logger)
+public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, GatewayMetrics metrics, ILogger<CallSettlement> logger)
 {
     public Task FinishAsync(GatewayCall call, Settlement settlement) => FinishAsync(call, settlement.Hold, settlement.Total);
 
@@ -66,6 +66,8 @@ public sealed partial class CallSettlement(ISpendGuard spend, CallLog callLog, I
             record.UsageSource = UsageSource.None;
         }
         var charges = call.Key is { } key ? spend.Settle(key, hold, record.Cost) : [];
+        metrics.Record(call);
+        if (call.Span is not null) GatewayTracing.Settled(call, charges, metrics.TeamOf(record.TeamId));
         await callLog.RecordAsync(new MeteredCall(record, call.Payload(DateTime.UtcNow), charges));
     }
 

@@ -96,6 +96,7 @@ public sealed partial class ChatRelay(
             await GatewayErrors.RefuseAsync(http, call, refusal.Error, refusal.ErrorClass);
             return;
         }
+        GatewayTracing.Routed(call, plan!);
         if (IsDryRun(http.Request))
         {
             await DryRun.WriteAsync(http, call, info, plan!);
@@ -182,6 +183,7 @@ public sealed partial class ChatRelay(
             if (canFailOver && i + 1 < plan.Targets.Count)
             {
                 failovers.Add($"{provider.Name}: {errorClass}");
+                call.FailOver(provider.Name, errorClass);
                 LogFailover(logger, call.RequestId, provider.Name, errorClass);
                 continue;
             }

@@ -16,7 +16,7 @@ namespace ControlPlane.Features.Gateway;
 /// </summary>
 internal sealed class GatewayKeyHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    KeyRing ring, TimeProvider clock, CallLog callLog)
+    KeyRing ring, TimeProvider clock, CallLog callLog, GatewayMetrics metrics)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private Refusal _refusal = Refusal.Missing;
@@ -73,7 +73,12 @@ internal sealed class GatewayKeyHandler(
             call.Record.ErrorClass = code;
             call.Record.UsageSource = UsageSource.None;
             call.Record.LatencyMs = (int)call.Elapsed.TotalMilliseconds;
+            metrics.Record(call);
             await callLog.RecordAsync(new MeteredCall(call.Record));
+        }
+        else
+        {
+            metrics.Refused(StatusCodes.Status401Unauthorized, code);
         }
         await GatewayErrors.WriteAsync(Context, call, new WireError(StatusCodes.Status401Unauthorized, "authentication_error", message, Code: code));
     }

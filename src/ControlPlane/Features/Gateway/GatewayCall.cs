@@ -40,6 +40,19 @@ public sealed class GatewayCall
     /// <summary>The cheaper alias the call went to because a wallet's money was gone (Downgrade policy).</summary>
     public string? DowngradedTo { get; set; }
 
+    /// <summary>The call's span when traces are recorded (<see cref="GatewayTracing"/>), else null.</summary>
+    public Activity? Span { get; set; }
+
+    /// <summary>The providers this call failed over from and why, in order; null until the first (the rare path).</summary>
+    public List<(string Provider, string ErrorClass)>? FailedOver { get; private set; }
+
+    /// <summary>The call leaves <paramref name="provider"/> for its next target: counted in the metrics, an event on the span.</summary>
+    public void FailOver(string provider, string errorClass)
+    {
+        (FailedOver ??= []).Add((provider, errorClass));
+        GatewayTracing.FailedOver(this, provider, errorClass);
+    }
+
     /// <summary>Most of a prompt or completion that is kept, for teams that keep them.</summary>
     public const int KeptPayloadLimit = 1024 * 1024;
 

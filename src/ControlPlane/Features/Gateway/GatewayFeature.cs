@@ -31,10 +31,19 @@ public static class GatewayFeature
                 http.Response.Headers[GatewayCall.RequestIdHeader] = call.RequestId;
                 // Anthropic's SDKs read the id from their own header name.
                 if (call.FrontDoor == Wire.WireFormat.AnthropicMessages) http.Response.Headers["request-id"] = call.RequestId;
+                if (GatewayTracing.On) return TracedAsync(http, next, call);
             }
             return next(http);
         });
         return app;
+    }
+
+    /// <summary>The call under its own span, started here so that it covers the key check too (and is current in it).</summary>
+    private static async Task TracedAsync(HttpContext http, RequestDelegate next, GatewayCall call)
+    {
+        using var span = GatewayTracing.Start(call);
+        call.Span = span;
+        await next(http);
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)

@@ -6,7 +6,11 @@ using Microsoft.Extensions.Options;
 namespace ControlPlane.Features.Metering;
 
 /// <summary>A call to record, with its prompt and completion when the team keeps them, and what it charged to which wallets.</summary>
-public sealed record MeteredCall(CallRecord Record, CallPayload? Payload = null, IReadOnlyList<WalletCharge>? Charges = null);
+public sealed record MeteredCall(CallRecord Record, CallPayload? Payload = null, IReadOnlyList<WalletCharge>? Charges = null)
+{
+    /// <summary>When a served call entered the queue (a <see cref="TimeProvider"/> timestamp; 0 for refusal rows): the writer's lag is measured from it.</summary>
+    internal long QueuedAt { get; set; }
+}
 
 /// <summary>A call's cost charged to one wallet, from this node's lease on it (null when the wallet has no limit).</summary>
 public readonly record struct WalletCharge(Guid WalletId, Guid? LeaseId, decimal Amount);
@@ -45,10 +49,14 @@ public sealed partial class CallLog : IDisposable
     private readonly Counter<long> _estimated;
     private readonly Counter<long> _unpriced;
     private readonly Counter<long> _waits;
+    private readonly TimeProvider _clock;
+    // QueuedAt of the oldest row of the batch the writer is writing; 0 while it writes none.
+    private long _writingSince;
 
     public CallLog(IOptions<GatewayOptions> options, IMeterFactory meters, ILogger<CallLog> logger, TimeProvider clock)
     {
         _logger = logger;
+        _clock = clock;
         Refusals = new RefusalTally(options.Value.RefusalRowCapacity, options.Value.RefusalSamplesPerMinute, clock);
         // Each second, the rows of minutes that are over go to the writer.
         _refusalClock = clock.CreateTimer(_ => MoveClosedRefusals(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -64,6 +72,9 @@ public sealed partial class CallLog : IDisposable
         _waits = meter.CreateCounter<long>("controlplane.calls.log_waits", description: "Calls that waited for room in the call-log queue");
         meter.CreateObservableCounter("controlplane.calls.refusals_counted", () => Refusals.Counted, description: "Refused calls counted into per-minute refusal rows");
         meter.CreateObservableCounter("controlplane.calls.refusals_dropped", () => Refusals.Dropped, description: "Refused calls dropped because the refusal rows were full");
+        meter.CreateObservableGauge("controlplane.calllog.queue_depth", () => _channel.Reader.Count, description: "Served calls queued for the call-log writer");
+        meter.CreateObservableGauge("controlplane.calllog.writer_lag", () => WriterLag.TotalSeconds, unit: "s", description: "How long the oldest call not yet written has waited (0: the writer is keeping up)");
+        meter.CreateObservableGauge("controlplane.calllog.writer_up", () => IsWriting ? 1 : 0, description: "1 while the call-log writer runs; 0 once it died (the gateway then refuses calls)");
     }
 
     internal ChannelReader<MeteredCall> Reader => _channel.Reader;
@@ -111,6 +122,7 @@ public sealed partial class CallLog : IDisposable
             }
             return ValueTask.CompletedTask;
         }
+        call.QueuedAt = _clock.GetTimestamp();
         if (_channel.Writer.TryWrite(call)) return ValueTask.CompletedTask;
         if (_writerDied is not null || _drained.Task.IsCompleted)
         {
@@ -134,6 +146,22 @@ public sealed partial class CallLog : IDisposable
             LogUnqueued(_logger, call.Record.Id, new RowDump(call)); // a call that outlived the shutdown's drain
         }
     }
+
+    /// <summary>How long the oldest served call not yet written has waited: in the batch being written, else at the head of the queue.</summary>
+    public TimeSpan WriterLag
+    {
+        get
+        {
+            var oldest = Volatile.Read(ref _writingSince);
+            if (oldest == 0 && _channel.Reader.TryPeek(out var next)) oldest = next.QueuedAt;
+            return oldest == 0 ? TimeSpan.Zero : _clock.GetElapsedTime(oldest);
+        }
+    }
+
+    /// <summary>The writer took a batch (served calls first, so its first row is its oldest) and writes it until it lands.</summary>
+    internal void Writing(MeteredCall first) => Volatile.Write(ref _writingSince, first.QueuedAt);
+
+    internal void Written() => Volatile.Write(ref _writingSince, 0);
 
     /// <summary>False once the writer has died: nothing drains the queue, so no new money may be held.</summary>
     public bool IsWriting => _writerDied is null;

@@ -47,7 +47,9 @@ internal sealed partial class CallLogWriter(CallLog log, IDbContextFactory<Contr
                     refusals++;
                 }
                 if (batch.Count == 0) continue;
+                log.Writing(batch[0]);
                 await WriteUntilItLandsAsync(batch);
+                log.Written();
                 log.Refusals.Written(refusals);
                 batch.Clear();
             }

@@ -209,6 +209,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             await transaction.CommitAsync(CancellationToken.None);
             standings.Forget(wallet.Id);
             LogGranted(logger, grant, wallet.Name, Node);
+            Interlocked.Increment(ref _grants);
             lock (lease)
             {
                 Slice slice;
@@ -313,6 +314,7 @@ public sealed partial class BudgetLeases(IDbContextFactory<ControlPlaneDb> dbFac
             lease.Retired.Remove(slice);
         }
         LogLost(logger, slice.Id, Node);
+        Interlocked.Increment(ref _lost);
     }
 
     /// <summary>

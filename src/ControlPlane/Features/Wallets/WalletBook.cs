@@ -50,6 +50,9 @@ public sealed class WalletBook(IDbContextFactory<ControlPlaneDb> dbFactory, IOpt
 
     public WalletInfo? Find(Guid walletId) => _current.Wallets.GetValueOrDefault(walletId);
 
+    /// <summary>Every wallet as of the last reload (the metrics' utilisation gauge reads it).</summary>
+    public IEnumerable<WalletInfo> All => _current.Wallets.Values;
+
     /// <summary>The wallets that must cover a call made with this key, innermost first (empty: no wallets at all).</summary>
     public IReadOnlyList<WalletInfo> ChainFor(Guid keyId, Guid teamId, Guid? projectId = null)
     {

@@ -54,7 +54,7 @@ internal sealed partial class JobFailureAlerts(IAlerts alerts, int retryAttempts
     }
 
     /// <summary>A scheduled job by its registered id; any other job by its method.</summary>
-    private static string NameOf(ApplyStateContext context) =>
+    internal static string NameOf(ApplyStateContext context) =>
         context.BackgroundJob.Job is { Type: var type, Args: [string id, ..] } && type == typeof(ScheduledJobRunner)
             ? id
             : context.BackgroundJob.Job?.ToString() ?? context.BackgroundJob.Id;

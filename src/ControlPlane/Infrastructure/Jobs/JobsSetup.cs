@@ -39,6 +39,7 @@ public static class JobsSetup
             return Storage(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, sp.GetRequiredService<IOptions<JobsOptions>>().Value, contentRoot);
         });
         builder.Services.AddSingleton<IJobFilterProvider>(sp => Filters(sp));
+        builder.Services.AddSingleton<JobMetrics>();
         builder.Services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -101,6 +102,7 @@ public static class JobsSetup
         filters.Add(new ContinuationsSupportAttribute());
         filters.Add(new AutomaticRetryAttribute { Attempts = options.RetryAttempts, OnAttemptsExceeded = AttemptsExceededAction.Fail });
         filters.Add(new JobFailureAlerts(services.GetRequiredService<IAlerts>(), options.RetryAttempts, logger));
+        filters.Add(services.GetRequiredService<JobMetrics>());
         return filters;
     }
 

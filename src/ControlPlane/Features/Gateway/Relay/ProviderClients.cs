@@ -39,12 +39,14 @@ public sealed partial class ProviderClients : IDisposable
     private readonly TimeProvider _clock;
     private readonly ProviderConnector _connector;
     private readonly ILogger<ProviderClients> _logger;
+    private readonly ProviderMetrics? _metrics;
 
-    public ProviderClients(TimeProvider clock, ProviderConnector connector, ILogger<ProviderClients> logger)
+    public ProviderClients(TimeProvider clock, ProviderConnector connector, ILogger<ProviderClients> logger, ProviderMetrics? metrics = null)
     {
         _clock = clock;
         _connector = connector;
         _logger = logger;
+        _metrics = metrics;
     }
 
     private sealed record Client(string Shape, HttpClient Http, ResiliencePipeline<HttpResponseMessage> Pipeline);
@@ -63,6 +65,7 @@ public sealed partial class ProviderClients : IDisposable
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(RetriesKey, retries);
         context.Properties.Set(AttemptsKey, attempts);
+        SendOutcome outcome;
         try
         {
             var response = await client.Pipeline.ExecuteAsync(
@@ -74,30 +77,33 @@ public sealed partial class ProviderClients : IDisposable
                     return answer;
                 },
                 context, (client.Http, request, attempts));
-            return new SendOutcome(response, response.IsSuccessStatusCode ? SendFailure.None : SendFailure.Refused, retries.Value, null);
+            outcome = new SendOutcome(response, response.IsSuccessStatusCode ? SendFailure.None : SendFailure.Refused, retries.Value, null);
         }
         catch (BrokenCircuitException ex)
         {
-            return new SendOutcome(null, SendFailure.CircuitOpen, retries.Value, ex.Message);
+            outcome = new SendOutcome(null, SendFailure.CircuitOpen, retries.Value, ex.Message);
         }
         catch (TimeoutRejectedException)
         {
-            return new SendOutcome(null, SendFailure.TimedOut, retries.Value, $"no answer within {provider.FirstByteTimeout.TotalSeconds:0.#} s");
+            outcome = new SendOutcome(null, SendFailure.TimedOut, retries.Value, $"no answer within {provider.FirstByteTimeout.TotalSeconds:0.#} s");
         }
         catch (HttpRequestException ex) when (ProviderAddressRefusedException.In(ex) is { } refused)
         {
             LogAddressRefused(_logger, provider.Name, refused.Message);
-            return new SendOutcome(null, SendFailure.AddressNotAllowed, retries.Value, "its address is not allowed (" + Providers.ProviderAddressPolicy.Setting + ")");
+            outcome = new SendOutcome(null, SendFailure.AddressNotAllowed, retries.Value, "its address is not allowed (" + Providers.ProviderAddressPolicy.Setting + ")");
         }
         catch (HttpRequestException ex)
         {
             // Callers learn the kind of failure, not the provider's internal address (that goes to the log).
-            return new SendOutcome(null, SendFailure.Unreachable, retries.Value, Describe(ex.HttpRequestError));
+            outcome = new SendOutcome(null, SendFailure.Unreachable, retries.Value, Describe(ex.HttpRequestError));
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+        _metrics?.Retried(provider, outcome.Retries);
+        GatewayTracing.Attempted(provider, outcome);
+        return outcome;
     }
 
     private Client ClientFor(ProviderEndpoint provider)
@@ -150,8 +156,11 @@ public sealed partial class ProviderClients : IDisposable
                 },
             });
         }
+        var circuit = new CircuitBreakerStateProvider();
+        _metrics?.Track(provider, circuit);
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
         {
+            StateProvider = circuit,
             ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                 .Handle<HttpRequestException>(e => ProviderAddressRefusedException.In(e) is null).Handle<TimeoutRejectedException>()
                 .HandleResult(r => (int)r.StatusCode >= 500),
