@@ -182,38 +182,18 @@ public sealed partial class KeyRing(IDbContextFactory<ControlPlaneDb> dbFactory,
 /// bus did not carry: the command line's, or those made while the channel between nodes was down (a key made there is
 /// found at once by <see cref="KeyRing.FindAsync"/>; a revocation there waits for this).
 /// </summary>
-internal sealed partial class KeyRingRefresher(KeyRing ring, EventBus events, IOptions<KeysOptions> options, ILogger<KeyRingRefresher> logger) : BackgroundService
+internal sealed class KeyRingRefresher(KeyRing ring, EventBus events, IOptions<KeysOptions> options, ILogger<KeyRingRefresher> logger)
+    : SnapshotRefresher(logger)
 {
-    private readonly TimeSpan _interval = TimeSpan.FromSeconds(options.Value.RefreshSeconds);
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.RefreshSeconds);
+    protected override string Snapshot => "the key ring";
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await ring.ReloadAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
+    protected override Task ReloadAsync(CancellationToken ct) => ring.ReloadAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_interval);
+    protected override IEnumerable<IDisposable> SubscribeToChanges(CancellationToken stoppingToken) =>
+    [
         // A team setting the ring carries (payload retention) changed here: reload now rather than on the next tick.
-        using var subscription = events.Subscribe<TeamSettingsChanged>(changed => { _ = ReloadAsync(stoppingToken); });
-        using var keysChanged = events.Subscribe<KeysChanged>(changed => { _ = ReloadAsync(stoppingToken); });
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-            await ReloadAsync(stoppingToken);
-    }
-
-    private async Task ReloadAsync(CancellationToken ct)
-    {
-        try
-        {
-            await ring.ReloadAsync(ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReloadFailed(logger, ex); // keep serving the last snapshot while the database is away
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the key ring failed; the previous snapshot stays in use")]
-    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+        events.Subscribe<TeamSettingsChanged>(_ => ReloadSoon(stoppingToken)),
+        events.Subscribe<KeysChanged>(_ => ReloadSoon(stoppingToken)),
+    ];
 }

@@ -73,38 +73,17 @@ public sealed class PromptCatalog(IDbContextFactory<ControlPlaneDb> dbFactory)
 public sealed record PromptsChanged(Guid? PromptId);
 
 /// <summary>Loads the catalog before the app takes calls; reloads it on every change and, as a safety net, on a timer.</summary>
-internal sealed partial class PromptCatalogLoader(PromptCatalog catalog, EventBus events, ILogger<PromptCatalogLoader> logger) : BackgroundService
+internal sealed class PromptCatalogLoader(PromptCatalog catalog, EventBus events, ILogger<PromptCatalogLoader> logger) : SnapshotRefresher(logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(30);
+    protected override string Snapshot => "the prompt catalog";
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await catalog.ReloadAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
+    protected override Task ReloadAsync(CancellationToken ct) => catalog.ReloadAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval);
-        using var changed = events.Subscribe<PromptsChanged>(e => { _ = ReloadAsync(stoppingToken); });
+    protected override IEnumerable<IDisposable> SubscribeToChanges(CancellationToken stoppingToken) =>
+    [
+        events.Subscribe<PromptsChanged>(_ => ReloadSoon(stoppingToken)),
         // A new subteam's keys may use its parent's prompts from the moment it exists.
-        using var teams = events.Subscribe<TeamSettingsChanged>(e => { _ = ReloadAsync(stoppingToken); });
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-            await ReloadAsync(stoppingToken);
-    }
-
-    private async Task ReloadAsync(CancellationToken ct)
-    {
-        try
-        {
-            await catalog.ReloadAsync(ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReloadFailed(logger, ex);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the prompt catalog failed; the previous one stays in use")]
-    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+        events.Subscribe<TeamSettingsChanged>(_ => ReloadSoon(stoppingToken)),
+    ];
 }

@@ -7,45 +7,27 @@ namespace ControlPlane.Features.Routing;
 /// (RoutingChanged over the cluster bus) or teams change, and every few seconds as a safety net; refreshes latencies
 /// every minute while a rule needs them.
 /// </summary>
-internal sealed partial class RoutingLoader(RoutingTable table, EventBus events, ILogger<RoutingLoader> logger) : BackgroundService
+internal sealed class RoutingLoader(RoutingTable table, EventBus events, ILogger<RoutingLoader> logger) : SnapshotRefresher(logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LatencyInterval = TimeSpan.FromMinutes(1);
+    private TimeSpan _sinceLatency;
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(10);
+    protected override string Snapshot => "the routing rules";
+
+    protected override Task ReloadAsync(CancellationToken ct) => table.ReloadAsync(ct);
+
+    protected override Task OnTickAsync(CancellationToken ct)
     {
-        await table.ReloadAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
+        _sinceLatency += Interval;
+        if (_sinceLatency < LatencyInterval || !table.NeedsLatency) return ReloadAsync(ct);
+        _sinceLatency = TimeSpan.Zero;
+        return table.RefreshLatencyAsync(ct);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var changed = events.Subscribe<RoutingChanged>(e => { _ = ReloadAsync(false, stoppingToken); });
-        using var teams = events.Subscribe<TeamSettingsChanged>(e => { _ = ReloadAsync(false, stoppingToken); });
-        using var timer = new PeriodicTimer(Interval);
-        var sinceLatency = TimeSpan.Zero;
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            sinceLatency += Interval;
-            var latency = sinceLatency >= LatencyInterval && table.NeedsLatency;
-            if (latency) sinceLatency = TimeSpan.Zero;
-            await ReloadAsync(latency, stoppingToken);
-        }
-    }
-
-    private async Task ReloadAsync(bool latency, CancellationToken ct)
-    {
-        try
-        {
-            if (latency) await table.RefreshLatencyAsync(ct);
-            else await table.ReloadAsync(ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReloadFailed(logger, ex);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the routing rules failed; the previous ones stay in use")]
-    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+    protected override IEnumerable<IDisposable> SubscribeToChanges(CancellationToken stoppingToken) =>
+    [
+        events.Subscribe<RoutingChanged>(_ => ReloadSoon(stoppingToken)),
+        events.Subscribe<TeamSettingsChanged>(_ => ReloadSoon(stoppingToken)),
+    ];
 }

@@ -8,38 +8,20 @@ namespace ControlPlane.Features.Gateway.Catalogue;
 /// as a safety net: another node's changes arrive at once as a CatalogueChanged carried by the cluster bus (this
 /// node's own changes reload it at once; their event reloads it once more, which is cheap and rare).
 /// </summary>
-internal sealed partial class CatalogueLoader(IServiceProvider services, GatewayCatalog catalog, EventBus events, ILogger<CatalogueLoader> logger) : BackgroundService
+internal sealed class CatalogueLoader(IServiceProvider services, GatewayCatalog catalog, EventBus events, ILogger<CatalogueLoader> logger)
+    : SnapshotRefresher(logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(10);
+    protected override string Snapshot => "the gateway catalogue";
 
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task BeforeFirstLoadAsync(CancellationToken ct)
     {
-        await using (var scope = services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<ConfiguredProviders>().SyncAsync(cancellationToken);
-        await catalog.ReloadAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ConfiguredProviders>().SyncAsync(ct);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval);
-        using var subscription = events.Subscribe<CatalogueChanged>(changed => { _ = ReloadAsync(stoppingToken); });
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-            await ReloadAsync(stoppingToken);
-    }
+    protected override Task ReloadAsync(CancellationToken ct) => catalog.ReloadAsync(ct);
 
-    private async Task ReloadAsync(CancellationToken ct)
-    {
-        try
-        {
-            await catalog.ReloadAsync(ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReloadFailed(logger, ex);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading the gateway catalogue failed; the previous one stays in use")]
-    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+    protected override IEnumerable<IDisposable> SubscribeToChanges(CancellationToken stoppingToken) =>
+        [events.Subscribe<CatalogueChanged>(_ => ReloadSoon(stoppingToken))];
 }
