@@ -157,7 +157,13 @@ public abstract class PromptGatewayTests<TApp>(TApp gateway) where TApp : Gatewa
         Assert.Equal((2L, 0L, 200L, 20L), (m1.Calls, m1.Errors, m1.InputTokens, m1.OutputTokens));
         Assert.Equal(GatewayApp.ExpectedCost(100, 0, 10), m1.CostPerCall);
         Assert.Equal((1L, GatewayApp.ExpectedCost(200, 0, 30)), (m2.Calls, m2.Cost));
-        Assert.Null(m2.FeedbackScore); // feedback arrives with POST /v1/feedback (issue 15)
+        Assert.Null(m2.FeedbackScore);
+
+        // Callers rate two of v1's calls (a thumbs down counts as 0): v1's score is their mean, v2 stays unrated.
+        var rated = await RatedAsync(prompt.Id, v1);
+        Assert.Equal(0.45, rated.Single(m => m.Number == 1).FeedbackScore!.Value, precision: 6);
+        Assert.Equal((2L, 0L), (rated.Single(m => m.Number == 1).Rated, rated.Single(m => m.Number == 2).Rated));
+        Assert.Null(rated.Single(m => m.Number == 2).FeedbackScore);
 
         async Task<ChatCompletion> CallAsync(string name)
         {
@@ -174,6 +180,23 @@ public abstract class PromptGatewayTests<TApp>(TApp gateway) where TApp : Gatewa
     {
         await using var db = gateway.App.OpenDb();
         return await db.PromptVersions.Where(v => v.PromptId == promptId && v.Number == number).Select(v => v.Id).SingleAsync();
+    }
+
+    /// <summary>Rates v1's two calls 0.9 and thumbs down through <c>POST /v1/feedback</c>; the metrics after.</summary>
+    private async Task<IReadOnlyList<VersionMetrics>> RatedAsync(Guid promptId, Guid v1)
+    {
+        await using (var db = gateway.App.OpenDb())
+        {
+            var ids = await db.Calls.AsNoTracking().Where(c => c.PromptVersionId == v1).OrderBy(c => c.At).Select(c => c.Id).ToListAsync();
+            string[] scores = ["0.9", "-1"];
+            using var client = gateway.Client(gateway.Key);
+            foreach (var (id, score) in ids.Zip(scores))
+            {
+                var rated = await client.PostAsync("/v1/feedback", Json($$"""{"request_id":"req_{{id:N}}","score":{{score}}}"""));
+                Assert.Equal(HttpStatusCode.OK, rated.StatusCode);
+            }
+        }
+        return await UseAsync<PromptQueries, IReadOnlyList<VersionMetrics>>(gateway, Mia, (q, a) => q.MetricsAsync(a, promptId));
     }
 
     private static string RequestId(HttpResponseMessage response) => response.Headers.GetValues("X-Request-Id").Single();

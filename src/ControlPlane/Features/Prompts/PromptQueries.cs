@@ -35,8 +35,10 @@ public sealed record VersionMetrics(Guid VersionId, int Number, long Calls, long
     public decimal CostPerCall => Calls == 0 ? 0 : Cost / Calls;
     public double ErrorRate => Calls == 0 ? 0 : (double)Errors / Calls;
     public double TokensPerCall => Calls == 0 ? 0 : (double)(InputTokens + OutputTokens) / Calls;
-    /// <summary>Average feedback score: null until the feedback endpoint (issue 15) records scores per call.</summary>
+    /// <summary>The mean of the callers' ratings (<c>POST /v1/feedback</c>) on the 0..1 scale; null while no call is rated.</summary>
     public double? FeedbackScore { get; init; }
+    /// <summary>How many of the calls were rated.</summary>
+    public long Rated { get; init; }
 }
 
 /// <summary>Reads of the registry, scoped as the Teams page: the actor's teams' prompts (all for org-wide roles), and shared ones.</summary>
@@ -93,7 +95,11 @@ public sealed class PromptQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
         var totals = ids.ToDictionary(id => id, _ => new Totals());
         // Summed here rather than in SQL: SQLite cannot sum decimals, and the same code then runs on every database.
         await foreach (var c in db.Calls.AsNoTracking().Where(c => c.PromptVersionId != null && ids.Contains(c.PromptVersionId.Value))
-            .Select(c => new { c.PromptVersionId, c.Count, Failed = c.ErrorClass != null, c.Cost, c.InputTokens, c.OutputTokens, c.LatencyMs })
+            .Select(c => new
+            {
+                c.PromptVersionId, c.Count, Failed = c.ErrorClass != null, c.Cost, c.InputTokens, c.OutputTokens, c.LatencyMs,
+                Score = db.Set<Experiments.CallFeedback>().Where(f => f.CallId == c.Id).Select(f => (decimal?)f.Score).FirstOrDefault(),
+            })
             .AsAsyncEnumerable().WithCancellation(ct))
         {
             var t = totals[c.PromptVersionId!.Value];
@@ -104,18 +110,27 @@ public sealed class PromptQueries(IDbContextFactory<ControlPlaneDb> dbFactory, T
             t.Output += c.OutputTokens;
             t.Latency += c.LatencyMs;
             t.Rows++;
+            if (c.Score is { } score)
+            {
+                t.Rated++;
+                t.Scores += Experiments.CallFeedback.Normalised(score);
+            }
         }
         return [.. detail.Versions.Select(v =>
         {
             var t = totals[v.Id];
-            return new VersionMetrics(v.Id, v.Number, t.Calls, t.Errors, t.Cost, t.Input, t.Output, t.Rows == 0 ? 0 : (double)t.Latency / t.Rows);
+            return new VersionMetrics(v.Id, v.Number, t.Calls, t.Errors, t.Cost, t.Input, t.Output, t.Rows == 0 ? 0 : (double)t.Latency / t.Rows)
+            {
+                Rated = t.Rated,
+                FeedbackScore = t.Rated == 0 ? null : (double)(t.Scores / t.Rated),
+            };
         })];
     }
 
     private sealed class Totals
     {
-        public long Calls, Errors, Input, Output, Latency, Rows;
-        public decimal Cost;
+        public long Calls, Errors, Input, Output, Latency, Rows, Rated;
+        public decimal Cost, Scores;
     }
 }
 
