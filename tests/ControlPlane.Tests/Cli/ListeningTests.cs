@@ -61,8 +61,9 @@ public sealed class ListeningTests
                     using var response = await http.GetAsync(new Uri($"{url}/health"));
                     status = response.StatusCode;
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    // Not listening yet, or listening but not answering within the client's timeout (a loaded machine).
                     await Task.Delay(200); // polling a starting process; there is nothing to await instead
                 }
             }

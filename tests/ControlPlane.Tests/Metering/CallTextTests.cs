@@ -57,7 +57,7 @@ public sealed class CallTextTests
             ModelRequested = "m\0",
             ModelServed = "s\uDC00",
             ProviderName = new string('p', 150),
-            RouteReason = "r\0" + new string('r', 400),
+            RouteReason = "r\0" + new string('r', CallText.RouteReasonMax),
             ErrorClass = "e\0",
         };
 
