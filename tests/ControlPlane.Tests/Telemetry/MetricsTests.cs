@@ -145,7 +145,7 @@ public sealed class MetricsTests : IClassFixture<ObservedGatewayApp>
             Assert.Contains(name, scrape.Names);
         // Every registered job has its failure series from the start.
         Assert.Single(scrape.Of("controlplane_jobs_failures_total", ("job", "wallets.period-reset")));
-        Assert.Single(scrape.Of("controlplane_jobs_failures_total", ("job", "provider-health")));
+        Assert.Single(scrape.Of("controlplane_jobs_failures_total", ("job", ProviderHealthPoller.JobId)));
     }
 
     [Fact]
