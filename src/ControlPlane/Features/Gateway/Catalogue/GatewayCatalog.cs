@@ -65,6 +65,8 @@ public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, 
 
     public async Task ReloadAsync(CancellationToken ct = default)
     {
+        // Reloads race (an admin's change, its event, the timer): the one that started last read the newest rows and wins.
+        var mine = Interlocked.Increment(ref _started);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var providers = (await db.Providers.AsNoTracking().Where(p => p.Enabled).ToListAsync(ct))
             .ToDictionary(p => p.Id, ToEndpoint);
@@ -76,8 +78,15 @@ public sealed class GatewayCatalog(IDbContextFactory<ControlPlaneDb> dbFactory, 
             m.Alias, m.Kind, m.ContextWindow, m.SupportsTools, m.SupportsVision,
             [.. targets[m.Id].OrderBy(t => t.Priority).Where(t => providers.ContainsKey(t.ProviderId))
                 .Select(t => new RouteTarget(providers[t.ProviderId], t.UpstreamModel) { Capabilities = TargetCapabilities.Of(m, t, providers[t.ProviderId]) })]), StringComparer.Ordinal);
-        lock (_swap) _current = new Snapshot(entries, new PriceBook(prices)) { Down = _down };
+        lock (_swap)
+        {
+            if (mine < _applied) return;
+            _applied = mine;
+            _current = new Snapshot(entries, new PriceBook(prices)) { Down = _down };
+        }
     }
+
+    private long _started, _applied;
 
     private ProviderEndpoint ToEndpoint(Provider p) => ToEndpoint(p, secrets);
 
